@@ -1,0 +1,68 @@
+"""The provider directory web app: search core, partner API, pages and clinic self-service."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from elasticsearch import ApiError, NotFoundError, TransportError
+from flask import Flask
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from indexer import store
+from indexer.geocode import CachedGeocoder, make_geocoder
+from indexer.settings import Settings, make_client
+
+ROOT = Path(__file__).resolve().parent.parent
+
+API_CONFIG = {
+    "API_TITLE": "Provider Directory API",
+    "API_VERSION": "v1",
+    "OPENAPI_VERSION": "3.0.3",
+    "OPENAPI_URL_PREFIX": "/api/v1",
+    "OPENAPI_JSON_PATH": "openapi.json",
+}
+
+
+class DirectoryApi(Api):
+    """flask-smorest's Api, minus its app-wide JSON error handler (pages want HTML errors)."""
+
+    def _register_error_handlers(self):
+        pass
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """App factory; `config` overrides what the environment says (tests use it)."""
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app.config.from_mapping(SETTINGS=Settings.from_env(), **API_CONFIG)
+    app.config.from_prefixed_env("DIRECTORY")
+    app.config.from_mapping(config or {})
+    settings: Settings = app.config["SETTINGS"]
+
+    app.extensions["elasticsearch"] = make_client(settings)
+    app.extensions["store"] = store.open_store(settings.database_url)
+    app.extensions["geocoder"] = CachedGeocoder(make_geocoder(settings.geocoder))
+
+    from directory import health, pages, partners, problems, ratelimit
+    from directory.api import blp as api_blueprint
+
+    api = DirectoryApi(
+        app,
+        spec_kwargs={
+            "info": {"description": "Find qualified providers of microneedling and related treatments."},
+            "components": {"securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
+            "security": [{"ApiKey": []}, {}],
+        },
+    )
+    api.register_blueprint(api_blueprint)
+    ratelimit.init_limiter(app, app.extensions["store"], api_blueprint)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(partners.bp)
+    app.register_blueprint(pages.bp)
+
+    app.register_error_handler(HTTPException, problems.handle_http_exception)
+    for unavailable in (TransportError, ApiError):
+        app.register_error_handler(unavailable, problems.handle_search_unavailable)
+    app.register_error_handler(NotFoundError, problems.handle_search_unavailable)
+    app.register_error_handler(Exception, problems.handle_unexpected)
+    return app

@@ -1,0 +1,62 @@
+"""The partner JSON API under /api/v1: keys, limits, CORS, and the views in views.py."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+from flask_smorest import Blueprint
+from sqlalchemy.orm import Session
+from webargs.flaskparser import FlaskParser
+
+from directory.partners import API_KEY_HEADER, allowed_origins, current_partner
+from directory.problems import problem
+
+
+class Parser(FlaskParser):
+    # A bad parameter is the caller's mistake: 400, not webargs' default 422.
+    DEFAULT_VALIDATION_STATUS = 400
+
+
+class ApiBlueprint(Blueprint):
+    ARGUMENTS_PARSER = Parser()
+
+
+blp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="Search providers, suggestions, articles.")
+
+EXPOSED_HEADERS = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+
+
+@blp.before_request
+def authenticate():
+    """Anonymous calls are allowed under a small shared limit; a wrong key is refused."""
+    if request.method == "OPTIONS":
+        return None
+    current_partner()
+    if g.invalid_key:
+        return problem(401, "Unauthorized", f"The {API_KEY_HEADER} header holds an unknown or revoked key.")
+    return None
+
+
+@blp.after_request
+def cors(response):
+    """Allow a browser origin only if the calling partner's key lists it."""
+    origin = request.headers.get("Origin")
+    if not origin:
+        return response
+    if request.method == "OPTIONS":
+        with Session(current_app.extensions["store"]) as session:
+            allowed = origin in allowed_origins(session)
+        if allowed:
+            response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = API_KEY_HEADER
+            response.headers["Access-Control-Max-Age"] = "600"
+    else:
+        partner = current_partner()
+        allowed = partner is not None and origin in partner.origins
+    if allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+    response.vary.add("Origin")
+    return response
+
+
+from directory.api import views  # noqa: E402,F401  (registers the routes)

@@ -1,0 +1,71 @@
+"""Errors as RFC 9457 problem documents for the API; plain pages for people elsewhere."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Response, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
+
+PROBLEM_TYPE = "application/problem+json"
+
+
+def problem(status: int, title: str, detail: str | None = None, errors: list[dict] | None = None,
+            headers: dict | None = None, **extra) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, **extra}
+    if detail:
+        body["detail"] = detail
+    if errors:
+        body["errors"] = errors
+    return Response(json.dumps(body), status=status, mimetype=PROBLEM_TYPE, headers=headers or {})
+
+
+def parameter_errors(messages: dict) -> list[dict]:
+    """webargs' {"query": {"radius": ["..."]}} -> [{"parameter": "radius", "reason": "..."}]."""
+    out = []
+    for location in messages.values():
+        for name, reasons in location.items():
+            if isinstance(reasons, dict):  # a list field: {index: [reasons]}
+                reasons = [r for rs in reasons.values() for r in rs]
+            for reason in reasons if isinstance(reasons, list) else [reasons]:
+                out.append({"parameter": "_query" if name == "_schema" else name, "reason": str(reason)})
+    return out
+
+
+def wants_problem() -> bool:
+    return request.path.startswith("/api/")
+
+
+def handle_http_exception(error: HTTPException):
+    """API paths get problem+json naming the offending parameters; pages get an HTML page."""
+    if not wants_problem():
+        if error.code and error.code >= 500:
+            error = InternalServerError()
+        return render_template("error.html", error=error), error.code
+    data = getattr(error, "data", None) or {}
+    errors = parameter_errors(data["messages"]) if "messages" in data else None
+    detail = data.get("message") or (None if errors else error.description)
+    if errors:
+        detail = "; ".join(f"{e['parameter']}: {e['reason']}" for e in errors)
+    return problem(error.code or 500, error.name, detail, errors, headers=data.get("headers"))
+
+
+def handle_unexpected(error: Exception):
+    """Never show a stack trace: log it, answer 500 in the caller's format."""
+    from flask import current_app
+
+    current_app.logger.exception("unhandled error", exc_info=error)
+    if wants_problem():
+        return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
+    return render_template("error.html", error=InternalServerError()), 500
+
+
+def handle_search_unavailable(error: Exception):
+    """Elasticsearch down, timing out or without an index: 503 instead of a hang or a 500."""
+    from flask import current_app
+
+    current_app.logger.warning("search unavailable: %s", error)
+    detail = "Search is temporarily unavailable. Please try again in a moment."
+    if wants_problem():
+        return problem(503, "Service Unavailable", detail, headers={"Retry-After": "30"})
+    return render_template("error.html", error=ServiceUnavailable(detail)), 503

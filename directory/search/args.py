@@ -1,0 +1,100 @@
+"""Search parameters, validated once for the API and the pages alike."""
+
+from __future__ import annotations
+
+import re
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from directory.search.query import MAX_RADIUS_KM, SORTS, BBox, SearchQuery
+from indexer import vocabulary
+
+UNITS_KM = {"km": 1.0, "mi": 1.609344, "m": 0.001}
+DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|m)\s*$", re.IGNORECASE)
+DEFAULT_RADIUS = "25mi"
+
+
+class Distance(fields.Field):
+    """'10mi', '25km' or '800m', returned in kilometres."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> float:
+        match = DISTANCE.match(str(value))
+        if not match:
+            raise ValidationError("Use a number and a unit, like 10mi, 25km or 800m.")
+        km = float(match.group(1)) * UNITS_KM[match.group(2).lower()]
+        if not 0 < km <= MAX_RADIUS_KM:
+            raise ValidationError(f"Must be above 0 and at most {MAX_RADIUS_KM:g} km (100mi).")
+        return km
+
+
+class BBoxField(fields.Field):
+    """'west,south,east,north' in degrees (GeoJSON order)."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> BBox:
+        try:
+            west, south, east, north = (float(x) for x in str(value).split(","))
+        except ValueError as err:
+            raise ValidationError("Use four numbers: west,south,east,north.") from err
+        if not (-180 <= west <= 180 and -180 <= east <= 180):
+            raise ValidationError("Longitudes must be between -180 and 180.")
+        if not (-90 <= south < north <= 90):
+            raise ValidationError("Latitudes must be between -90 and 90, south below north.")
+        return BBox(west, south, east, north)
+
+
+class SearchArgs(Schema):
+    """Query-string parameters of GET /api/v1/providers and of the /search page."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "Latitude of the centre."})
+    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the centre."})
+    location = fields.String(
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": 'A place to search around: "Charlotte, NC", "28202" or an address.'},
+    )
+    bbox = BBoxField(metadata={"description": "Map area west,south,east,north (degrees).", "example": "-81,35,-80.5,35.4"})
+    radius = Distance(
+        load_default=DEFAULT_RADIUS,
+        metadata={"description": "Distance with unit (mi, km, m); at most 100mi.", "example": "10mi"},
+    )
+    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Free text; small typos are tolerated."})
+    treatment = fields.List(
+        fields.String(validate=validate.OneOf(sorted(vocabulary.treatments()))),
+        load_default=list,
+        metadata={"description": "Treatment code; repeat to require several (all must be offered)."},
+    )
+    certification = fields.List(
+        fields.String(validate=validate.OneOf(sorted(vocabulary.certifications()))),
+        load_default=list,
+        metadata={"description": "Credential code; repeat for any of several. Only verified, unexpired ones match."},
+    )
+    qualified = fields.Boolean(
+        load_default=False, metadata={"description": "Only providers with a verified, unexpired credential."}
+    )
+    min_rating = fields.Float(validate=validate.Range(1, 5), metadata={"description": "Mean review rating at least this."})
+    min_reviews = fields.Integer(validate=validate.Range(min=0), metadata={"description": "At least this many reviews."})
+    max_price = fields.Float(
+        validate=validate.Range(min=0), metadata={"description": "Cheapest session price at most this (USD)."}
+    )
+    open_now = fields.Boolean(load_default=False, metadata={"description": "Open right now, in the clinic's time zone."})
+    sort = fields.String(load_default="best", validate=validate.OneOf(SORTS), metadata={"description": "best, distance or rating."})
+    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100), metadata={"description": "Results per page (1-100)."})
+    cursor = fields.String(validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."})
+    explain = fields.Boolean(load_default=False, metadata={"description": "Explain each result's ranking factors."})
+    facets = fields.Boolean(load_default=True, metadata={"description": "Include facet counts."})
+
+    @validates_schema
+    def one_place(self, data: dict, **_) -> None:
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("Give lat and lon together.", "lon" if "lat" in data else "lat")
+        if "lat" in data and "location" in data:
+            raise ValidationError("Give either lat/lon or location, not both.", "location")
+        has_point = "lat" in data or "location" in data
+        if data.get("sort") == "distance" and not has_point:
+            raise ValidationError("Sorting by distance needs lat/lon or location.", "sort")
+
+    @post_load
+    def to_query(self, data: dict, **_) -> SearchQuery:
+        return SearchQuery(**data)

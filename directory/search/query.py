@@ -1,0 +1,253 @@
+"""Pure functions from a validated SearchQuery to an Elasticsearch request body.
+
+Nothing here talks to Elasticsearch, so the bodies are cheap to unit-test; tests against
+the real node prove they do what they say.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+MAX_RADIUS_KM = 160.9344  # 100 miles
+SORTS = ("best", "distance", "rating")
+
+# Ranking for sort=best, a product of independent factors (see explain_factors):
+#   text relevance (BM25 of q over name, treatments, description; 1 when no q)
+#   x distance decay: gauss, 1.0 within DECAY_OFFSET_KM, 0.5 at half the radius beyond it
+#   x rating: Bayesian-weighted rating / 5, so 0.2 .. 1.0
+#   x credentials: CREDENTIAL_BOOST when at least one verified, unexpired credential
+TEXT_FIELDS = ["name^3", "treatment_names^2", "address.city^2", "description"]
+DECAY_OFFSET_KM = 1.0
+DECAY_AT_SCALE = 0.5
+RATING_FACTOR = 0.2
+CREDENTIAL_BOOST = 1.25
+SOURCE_EXCLUDES = ["open_minutes", "suggest", "treatment_names"]
+
+RATING_BANDS = [("4.5", 4.5), ("4", 4.0), ("3", 3.0)]
+PRICE_BANDS = [("under-200", None, 200), ("200-400", 200, 400), ("400-600", 400, 600), ("600-plus", 600, None)]
+
+
+@dataclass(frozen=True)
+class BBox:
+    west: float
+    south: float
+    east: float
+    north: float
+
+
+@dataclass
+class SearchQuery:
+    """A validated search; `lat`/`lon` are filled from `location` by the core."""
+
+    lat: float | None = None
+    lon: float | None = None
+    location: str | None = None
+    bbox: BBox | None = None
+    radius: float = 40.2336  # km (25mi)
+    q: str | None = None
+    treatment: list[str] = field(default_factory=list)
+    certification: list[str] = field(default_factory=list)
+    qualified: bool = False
+    min_rating: float | None = None
+    min_reviews: int | None = None
+    max_price: float | None = None
+    open_now: bool = False
+    sort: str = "best"
+    limit: int = 20
+    cursor: str | None = None
+    explain: bool = False
+    facets: bool = True
+
+    @property
+    def origin(self) -> dict | None:
+        return None if self.lat is None else {"lat": self.lat, "lon": self.lon}
+
+    def fingerprint(self) -> dict:
+        """What makes two requests the same result list (paging parameters excluded)."""
+        skip = {"cursor", "limit", "explain", "facets", "location"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip and v not in (None, [], False)}
+
+
+def valid_credential(codes: list[str] | None = None) -> dict:
+    """Nested query: a verified certification that has not expired today (UTC)."""
+    conditions = [
+        {"term": {"certifications.verified": True}},
+        {
+            "bool": {
+                "should": [
+                    {"range": {"certifications.expires": {"gte": "now/d"}}},
+                    {"bool": {"must_not": {"exists": {"field": "certifications.expires"}}}},
+                ],
+                "minimum_should_match": 1,
+            }
+        },
+    ]
+    if codes:
+        conditions.append({"terms": {"certifications.code": codes}})
+    return {"nested": {"path": "certifications", "query": {"bool": {"filter": conditions}}}}
+
+
+def week_minute(now: datetime, zone: str) -> int:
+    local = now.astimezone(ZoneInfo(zone))
+    return local.weekday() * 1440 + local.hour * 60 + local.minute
+
+
+def open_now_filter(now: datetime, zones: list[str]) -> dict:
+    """Open at `now` in each clinic's own time zone: one clause per zone in the index."""
+    clauses = [
+        {
+            "bool": {
+                "filter": [
+                    {"term": {"timezone": zone}},
+                    {"range": {"open_minutes": {"gte": m, "lte": m, "relation": "intersects"}}},
+                ]
+            }
+        }
+        for zone in zones
+        for m in [week_minute(now, zone)]
+    ]
+    return {"bool": {"should": clauses, "minimum_should_match": 1}}
+
+
+def filters(query: SearchQuery, now: datetime, zones: list[str]) -> list[dict]:
+    out: list[dict] = []
+    if query.bbox:
+        b = query.bbox
+        out.append(
+            {
+                "geo_bounding_box": {
+                    "location": {"top_left": {"lat": b.north, "lon": b.west}, "bottom_right": {"lat": b.south, "lon": b.east}}
+                }
+            }
+        )
+    elif query.origin:
+        out.append({"geo_distance": {"distance": f"{query.radius}km", "distance_type": "arc", "location": query.origin}})
+    out += [{"term": {"treatments": code}} for code in query.treatment]
+    if query.certification:
+        out.append(valid_credential(query.certification))
+    if query.qualified:
+        out.append(valid_credential())
+    if query.min_rating is not None:
+        out.append({"range": {"rating.average": {"gte": query.min_rating}}})
+    if query.min_reviews:
+        out.append({"range": {"rating.count": {"gte": query.min_reviews}}})
+    if query.max_price is not None:
+        out.append({"range": {"price.min": {"lte": query.max_price}}})
+    if query.open_now:
+        out.append(open_now_filter(now, zones))
+    return out
+
+
+def text_query(q: str) -> dict:
+    return {
+        "multi_match": {
+            "query": q,
+            "fields": TEXT_FIELDS,
+            "type": "best_fields",
+            "fuzziness": "AUTO",
+            "prefix_length": 1,
+            "operator": "or",
+            "minimum_should_match": "2<75%",
+        }
+    }
+
+
+def decay_scale_km(query: SearchQuery) -> float:
+    return max(query.radius / 2, 1.0)
+
+
+def scored(query: SearchQuery, base: dict) -> dict:
+    """Wrap the filtered query in the sort=best blend described at the top of this module."""
+    functions: list[dict] = [
+        {"field_value_factor": {"field": "rating.weighted", "factor": RATING_FACTOR, "missing": 3.8}},
+        {"filter": valid_credential(), "weight": CREDENTIAL_BOOST},
+    ]
+    if query.origin:
+        functions.append(
+            {
+                "gauss": {
+                    "location": {
+                        "origin": query.origin,
+                        "scale": f"{decay_scale_km(query)}km",
+                        "offset": f"{DECAY_OFFSET_KM}km",
+                        "decay": DECAY_AT_SCALE,
+                    }
+                }
+            }
+        )
+    return {
+        "function_score": {
+            "query": base,
+            "functions": functions,
+            "score_mode": "multiply",
+            "boost_mode": "multiply" if query.q else "replace",
+        }
+    }
+
+
+def sort_clause(query: SearchQuery) -> list:
+    if query.sort == "distance":
+        geo = {"location": query.origin, "order": "asc", "unit": "km", "distance_type": "arc"}
+        return [{"_geo_distance": geo}, {"id": "asc"}]
+    if query.sort == "rating":
+        return [{"rating.weighted": "desc"}, {"rating.count": "desc"}, {"id": "asc"}]
+    return [{"_score": "desc"}, {"id": "asc"}]
+
+
+def facet_aggs() -> dict:
+    return {
+        "treatment": {"terms": {"field": "treatments", "size": 100}},
+        "certification": {
+            "nested": {"path": "certifications"},
+            "aggs": {
+                "valid": {
+                    "filter": valid_credential()["nested"]["query"],
+                    "aggs": {
+                        "codes": {"terms": {"field": "certifications.code", "size": 100}, "aggs": {"clinics": {"reverse_nested": {}}}}
+                    },
+                }
+            },
+        },
+        "rating": {
+            "range": {"field": "rating.average", "keyed": True, "ranges": [{"key": k, "from": v} for k, v in RATING_BANDS]}
+        },
+        "price": {
+            "range": {
+                "field": "price.min",
+                "keyed": True,
+                "ranges": [
+                    {"key": k, **({"from": lo} if lo is not None else {}), **({"to": hi} if hi is not None else {})}
+                    for k, lo, hi in PRICE_BANDS
+                ],
+            }
+        },
+    }
+
+
+def search_body(query: SearchQuery, now: datetime, zones: list[str], search_after: list | None) -> dict:
+    """Keyword arguments for `Elasticsearch.search` answering `query`."""
+    base: dict = {"bool": {"filter": filters(query, now, zones)}}
+    if query.q:
+        base["bool"]["must"] = [text_query(query.q)]
+    body = {
+        "query": scored(query, base) if query.sort == "best" else base,
+        "sort": sort_clause(query),
+        "size": query.limit,
+        "track_total_hits": True,
+        "source_excludes": SOURCE_EXCLUDES,
+    }
+    if search_after:
+        body["search_after"] = search_after
+    if query.facets:
+        body["aggs"] = facet_aggs()
+    return body
+
+
+def gauss_decay(distance_km: float, query: SearchQuery) -> float:
+    """The distance factor Elasticsearch's gauss function gives, recomputed for `explain`."""
+    scale = decay_scale_km(query)
+    sigma_sq = -(scale**2) / (2 * math.log(DECAY_AT_SCALE))
+    return math.exp(-(max(0.0, distance_km - DECAY_OFFSET_KM) ** 2) / (2 * sigma_sq))

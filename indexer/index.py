@@ -1,0 +1,115 @@
+"""Elasticsearch side of the indexer: versioned indices behind an alias, bulk loads, upserts.
+
+Readers only ever use the alias. A full load builds a new index with replicas and refresh
+off, fills it, restores the settings and swaps the alias in one atomic request; if anything
+fails on the way, the new index is deleted and the old one keeps serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from elasticsearch import Elasticsearch, helpers
+
+from indexer.mapping import MAPPING, index_settings, to_document
+
+CHUNK_SIZE = 1000
+
+
+@dataclass
+class BulkResult:
+    indexed: int = 0
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (record id, reason)
+
+
+def new_index_name(alias: str) -> str:
+    return f"{alias}-{datetime.now(UTC):%Y%m%d%H%M%S%f}"
+
+
+def indices_behind(client: Elasticsearch, alias: str) -> list[str]:
+    resp = client.options(ignore_status=404).indices.get_alias(name=alias)
+    return sorted(resp.body) if resp.meta.status == 200 else []
+
+
+def _actions(index: str, records: Iterable[dict]) -> Iterator[dict]:
+    for record in records:
+        yield {"_index": index, "_id": record["id"], "_source": to_document(record)}
+
+
+def bulk_index(
+    client: Elasticsearch,
+    index: str,
+    records: Iterable[dict],
+    on_progress: Callable[[int], None] = lambda n: None,
+    refresh: bool | str = False,
+) -> BulkResult:
+    """Stream records into `index` (an index or alias) with their id as `_id`."""
+    result = BulkResult()
+    for ok, item in helpers.streaming_bulk(
+        client,
+        _actions(index, records),
+        chunk_size=CHUNK_SIZE,
+        raise_on_error=False,
+        raise_on_exception=True,
+        max_retries=3,
+    ):
+        info = item["index"]
+        if ok:
+            result.indexed += 1
+        else:
+            result.errors.append((info["_id"], info.get("error", {}).get("reason", str(info))))
+        on_progress(1)
+    if refresh:
+        client.indices.refresh(index=index)
+    return result
+
+
+def rebuild(
+    client: Elasticsearch,
+    alias: str,
+    records: Iterable[dict],
+    on_progress: Callable[[int], None] = lambda n: None,
+) -> tuple[str, BulkResult]:
+    """Load records into a fresh index and swap `alias` to it; return the new index name."""
+    index = new_index_name(alias)
+    settings = index_settings()
+    client.indices.create(
+        index=index,
+        settings={**settings, "number_of_replicas": 0, "refresh_interval": "-1"},
+        mappings=MAPPING,
+    )
+    try:
+        result = bulk_index(client, index, records, on_progress)
+        client.indices.put_settings(
+            index=index,
+            settings={"number_of_replicas": settings["number_of_replicas"], "refresh_interval": None},
+        )
+        client.indices.refresh(index=index)
+        client.cluster.health(index=index, wait_for_status="yellow", timeout="60s")
+        old = indices_behind(client, alias)
+        actions = [{"remove": {"index": name, "alias": alias}} for name in old]
+        actions.append({"add": {"index": index, "alias": alias}})
+        client.indices.update_aliases(actions=actions)
+    except BaseException:
+        # Interrupted (Ctrl-C) or failed: the alias still points at the old index.
+        client.options(ignore_status=404).indices.delete(index=index)
+        raise
+    for name in old:
+        client.options(ignore_status=404).indices.delete(index=name)
+    return index, result
+
+
+def upsert(client: Elasticsearch, alias: str, records: Iterable[dict]) -> BulkResult:
+    """Write records into the index behind `alias`, visible to search on return."""
+    if not client.indices.exists_alias(name=alias):
+        _, result = rebuild(client, alias, records)
+        return result
+    return bulk_index(client, alias, records, refresh="wait_for")
+
+
+def delete_alias_and_indices(client: Elasticsearch, alias: str) -> None:
+    """Remove the alias and every index behind it (tests and `indexer drop`)."""
+    for name in indices_behind(client, alias):
+        client.options(ignore_status=404).indices.delete(index=name)

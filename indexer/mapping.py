@@ -1,0 +1,108 @@
+"""The search document: index settings, the strict mapping, and record -> document.
+
+The document carries only what search filters, sorts, facets and shows on a result card.
+Review texts stay in the store. Everything here works on the minimal `integ-test-zip`
+distribution (no analysis-common, no mapper-extras, no scripts) and on a full one.
+"""
+
+from __future__ import annotations
+
+import os
+from indexer import derive, vocabulary
+
+KEYWORD = {"type": "keyword"}
+NOT_INDEXED = {"type": "object", "enabled": False}
+
+SETTINGS = {
+    "analysis": {"normalizer": {"folded": {"type": "custom", "filter": ["lowercase"]}}},
+}
+
+MAPPING = {
+    "dynamic": "strict",
+    "properties": {
+        "id": KEYWORD,
+        "slug": KEYWORD,
+        "name": {"type": "text", "fields": {"sort": {"type": "keyword", "normalizer": "folded"}}},
+        "description": {"type": "text"},
+        "treatments": KEYWORD,
+        "treatment_names": {"type": "text"},
+        "address": {
+            "properties": {
+                "street": {"type": "text"},
+                "city": {"type": "text", "fields": {"raw": KEYWORD}},
+                "state": KEYWORD,
+                "postal_code": KEYWORD,
+                "country": KEYWORD,
+            }
+        },
+        "location": {"type": "geo_point"},
+        "contact": NOT_INDEXED,
+        "hours": NOT_INDEXED,
+        "timezone": KEYWORD,
+        "open_minutes": {"type": "integer_range"},
+        "price": {
+            "properties": {"min": {"type": "float"}, "max": {"type": "float"}, "currency": KEYWORD}
+        },
+        # Nested so "verified and unexpired" is checked on one certification at query time,
+        # against the real date, not against the date the document was indexed.
+        "certifications": {
+            "type": "nested",
+            "properties": {
+                "code": KEYWORD,
+                "name": {"type": "keyword", "index": False},
+                "issuer": {"type": "keyword", "index": False},
+                "verified": {"type": "boolean"},
+                "expires": {"type": "date"},
+            },
+        },
+        "rating": {
+            "properties": {
+                "count": {"type": "integer"},
+                "average": {"type": "double"},
+                "weighted": {"type": "float"},
+                "histogram": NOT_INDEXED,
+            }
+        },
+        "suggest": {"type": "completion", "analyzer": "simple"},
+        "updated_at": {"type": "date"},
+    },
+}
+
+
+def index_settings() -> dict:
+    """Settings for a new index; shard and replica counts come from the environment."""
+    return {
+        **SETTINGS,
+        "number_of_shards": int(os.environ.get("INDEX_SHARDS", "1")),
+        "number_of_replicas": int(os.environ.get("INDEX_REPLICAS", "0")),
+    }
+
+
+def to_document(record: dict) -> dict:
+    """Convert a validated, geocoded, JSON-ready record into its search document."""
+    names = vocabulary.treatments()
+    address = record["address"]
+    price = record.get("price_range")
+    hours = record.get("hours")
+    return {
+        "id": record["id"],
+        "slug": derive.profile_slug(record),
+        "name": record["name"],
+        "description": record.get("description") or "",
+        "treatments": record.get("treatments", []),
+        "treatment_names": [names[t] for t in record.get("treatments", [])],
+        "address": {k: address.get(k) for k in ("street", "city", "state", "postal_code", "country")},
+        "location": record.get("location"),
+        "contact": {k: record.get(k) for k in ("phone", "website", "email")},
+        "hours": hours,
+        "timezone": hours["timezone"] if hours else None,
+        "open_minutes": derive.week_minutes(hours),
+        "price": price,
+        "certifications": [
+            {k: c.get(k) for k in ("code", "name", "issuer", "verified", "expires")}
+            for c in record.get("certifications", [])
+        ],
+        "rating": derive.rating_summary(record.get("reviews", [])),
+        "suggest": {"input": [record["name"], f"{address['city']}, {address['state']}"]},
+        "updated_at": record.get("updated_at"),
+    }

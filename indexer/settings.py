@@ -1,0 +1,61 @@
+"""Configuration from the environment, and the one place an Elasticsearch client is made."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from elasticsearch import Elasticsearch
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{ROOT / 'var' / 'directory.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the indexer and the app read from the environment (see README, Configuration)."""
+
+    elasticsearch_url: str = "http://127.0.0.1:9200"
+    elasticsearch_username: str | None = None
+    elasticsearch_password: str | None = None
+    elasticsearch_api_key: str | None = None
+    elasticsearch_timeout: float = 5.0
+    index: str = "providers"
+    database_url: str = field(default_factory=_default_database_url)
+    geocoder: str = "offline"
+    geocode_cache: Path = ROOT / "var" / "geocode-cache.json"
+
+    @classmethod
+    def from_env(cls, env: os._Environ | dict = os.environ) -> Settings:
+        defaults = cls()
+        return cls(
+            elasticsearch_url=env.get("ELASTICSEARCH_URL", defaults.elasticsearch_url),
+            elasticsearch_username=env.get("ELASTICSEARCH_USERNAME"),
+            elasticsearch_password=env.get("ELASTICSEARCH_PASSWORD"),
+            elasticsearch_api_key=env.get("ELASTICSEARCH_API_KEY"),
+            elasticsearch_timeout=float(env.get("ELASTICSEARCH_TIMEOUT", defaults.elasticsearch_timeout)),
+            index=env.get("DIRECTORY_INDEX", defaults.index),
+            database_url=env.get("DATABASE_URL", defaults.database_url),
+            geocoder=env.get("GEOCODER", defaults.geocoder),
+            geocode_cache=Path(env.get("GEOCODE_CACHE", defaults.geocode_cache)),
+        )
+
+
+def make_client(settings: Settings) -> Elasticsearch:
+    """Build the Elasticsearch client; hosts may be a comma-separated list."""
+    auth = {}
+    if settings.elasticsearch_api_key:
+        auth["api_key"] = settings.elasticsearch_api_key
+    elif settings.elasticsearch_username:
+        auth["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password or "")
+    return Elasticsearch(
+        [h.strip() for h in settings.elasticsearch_url.split(",") if h.strip()],
+        request_timeout=settings.elasticsearch_timeout,
+        max_retries=2,
+        retry_on_timeout=True,
+        **auth,
+    )

@@ -1,0 +1,123 @@
+"""The system of record: clinic listings in a relational database (SQLite or PostgreSQL).
+
+Elasticsearch is derived from this store and can be rebuilt from it at any time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Clinic(Base):
+    """One listing. `record` holds the validated clinic record as JSON."""
+
+    __tablename__ = "clinics"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record: Mapped[dict] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    source: Mapped[str] = mapped_column(String(16))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__ = {"version_id_col": version}
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(value: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def open_store(url: str) -> Engine:
+    """Connect to the store and bring its schema to the latest migration."""
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    migrate(engine)
+    # Forked web workers must not share the migration's pooled connections.
+    engine.dispose()
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    """WAL lets web workers read while one writes; waiting beats 'database is locked'."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def migrate(engine: Engine) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def upsert(session: Session, record: dict, source: str) -> bool:
+    """Store a validated record; return False when a newer stored version wins.
+
+    A feed row never replaces a listing whose stored `updated_at` is newer than its own,
+    so a clinic's recent edit survives a re-import of an older feed.
+    """
+    updated = record.get("updated_at")
+    updated = as_utc(datetime.fromisoformat(updated)).astimezone(UTC) if updated else now()
+    row = session.get(Clinic, record["id"])
+    if row is None:
+        session.add(Clinic(id=record["id"], record=record, updated_at=updated, source=source))
+        return True
+    if as_utc(row.updated_at) > updated:
+        return False
+    row.record, row.updated_at, row.source = record, updated, source
+    return True
+
+
+def iter_records(session: Session, batch: int = 1000) -> Iterator[dict]:
+    """Every stored record, streamed in id order."""
+    last = ""
+    while True:
+        rows = session.scalars(select(Clinic).where(Clinic.id > last).order_by(Clinic.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from (r.record for r in rows)
+        last = rows[-1].id
+        session.expunge_all()
+
+
+def get_records(session: Session, ids: Iterable[str]) -> dict[str, dict]:
+    rows = session.scalars(select(Clinic).where(Clinic.id.in_(list(ids))))
+    return {r.id: r.record for r in rows}
+
+
+class Partner(Base):
+    """A partner site's API key (only its SHA-256 is stored), rate limit and CORS origins."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    key_prefix: Mapped[str] = mapped_column(String(12))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    rate_limit: Mapped[str] = mapped_column(String(50))
+    origins: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

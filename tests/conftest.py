@@ -1,0 +1,105 @@
+"""Shared fixtures: one real Elasticsearch node per session, a fresh alias and store per test."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from elasticsearch import Elasticsearch
+
+from directory import create_app
+from indexer import index, store
+from indexer.geocode import CachedGeocoder, make_geocoder
+from indexer.load import load_files
+from indexer.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "fixtures"
+
+
+@pytest.fixture(scope="session")
+def es_url() -> str:
+    """The node under test: ELASTICSEARCH_URL if given, else the project's local node (started)."""
+    if os.environ.get("ELASTICSEARCH_URL"):
+        return os.environ["ELASTICSEARCH_URL"]
+    esnode = [sys.executable, str(ROOT / "tools" / "esnode.py")]
+    subprocess.run([*esnode, "start"], check=True)
+    return subprocess.run([*esnode, "url"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
+def es(es_url: str) -> Elasticsearch:
+    client = Elasticsearch(es_url, request_timeout=30)
+    yield client
+    client.close()
+
+
+def unique_alias(label: str) -> str:
+    return f"test-{label}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def alias(es: Elasticsearch) -> str:
+    """A fresh alias name for this test; its indices are deleted afterwards."""
+    name = unique_alias("t")
+    yield name
+    index.delete_alias_and_indices(es, name)
+
+
+@pytest.fixture
+def settings(es_url: str, alias: str, tmp_path: Path) -> Settings:
+    return Settings(
+        elasticsearch_url=es_url,
+        index=alias,
+        database_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        geocode_cache=tmp_path / "geocode-cache.json",
+    )
+
+
+@pytest.fixture
+def engine(settings: Settings):
+    engine = store.open_store(settings.database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def geocoder():
+    return CachedGeocoder(make_geocoder("offline"))
+
+
+@pytest.fixture
+def app(settings: Settings):
+    return create_app({"SETTINGS": settings, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factory) -> Settings:
+    """The whole sample directory loaded once per session, for tests that only read."""
+    tmp = tmp_path_factory.mktemp("directory")
+    settings = Settings(
+        elasticsearch_url=es_url,
+        index=unique_alias("fixtures"),
+        database_url=f"sqlite:///{tmp / 'store.sqlite3'}",
+        geocode_cache=tmp / "geocode-cache.json",
+    )
+    engine = store.open_store(settings.database_url)
+    report = load_files([FIXTURES / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False)
+    assert report.ok, report.rejected[:5]
+    yield settings
+    engine.dispose()
+    index.delete_alias_and_indices(es, settings.index)
+
+
+@pytest.fixture
+def directory_app(directory_settings: Settings):
+    return create_app({"SETTINGS": directory_settings, "TESTING": True})

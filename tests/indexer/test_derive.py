@@ -1,0 +1,38 @@
+from datetime import date
+
+from indexer.derive import profile_slug, rating_summary, valid_certification_codes, week_minutes
+
+
+def test_one_perfect_review_does_not_outrank_two_hundred_excellent_ones():
+    single = rating_summary([{"rating": 5}])
+    many = rating_summary([{"rating": 5}] * 160 + [{"rating": 4}] * 40)
+    assert single["average"] == 5.0 and many["average"] == 4.8
+    assert many["weighted"] > single["weighted"]
+
+
+def test_rating_summary_counts_each_star():
+    summary = rating_summary([{"rating": r} for r in (1, 3, 3, 5)])
+    assert summary["count"] == 4
+    assert summary["average"] == 3.0
+    assert summary["histogram"] == {"1": 1, "2": 0, "3": 2, "4": 0, "5": 1}
+    assert rating_summary([])["average"] is None
+
+
+def test_only_verified_unexpired_certifications_are_valid():
+    certs = [
+        {"code": "a", "verified": True, "expires": None},
+        {"code": "b", "verified": True, "expires": "2026-11-23"},
+        {"code": "c", "verified": True, "expires": "2026-11-22"},
+        {"code": "d", "verified": False, "expires": None},
+    ]
+    assert valid_certification_codes(certs, date(2026, 11, 23)) == ["a", "b"]
+
+
+def test_week_minutes_are_local_minutes_from_monday():
+    spans = week_minutes({"mon": ["09:00-17:00"], "sun": ["10:00-24:00"]})
+    assert spans == [{"gte": 540, "lt": 1020}, {"gte": 6 * 1440 + 600, "lt": 7 * 1440}]
+
+
+def test_profile_slug_is_ascii_and_unique_per_id():
+    slug = profile_slug({"id": "X-1", "name": "Clínica Café", "address": {"city": "Miami"}})
+    assert slug == "clinica-cafe-miami--X-1"

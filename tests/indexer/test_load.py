@@ -1,0 +1,119 @@
+"""End to end through the indexer: feed file -> validation -> geocoding -> store -> index."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import zipcodes
+from geopy.distance import geodesic
+from sqlalchemy.orm import Session
+
+from indexer import index, store
+from indexer.load import load_files, rebuild_from_store
+
+ROOT = Path(__file__).parents[2]
+MALFORMED = ROOT / "fixtures" / "malformed.ndjson"
+GOOD_IDS = {f"good-{i}" for i in range(1, 9)}
+
+
+def ids_in(es, alias):
+    resp = es.search(index=alias, size=1000, source=False, query={"match_all": {}})
+    return {hit["_id"] for hit in resp["hits"]["hits"]}
+
+
+def test_malformed_feed_loads_every_good_record_and_names_every_bad_one(es, alias, engine, geocoder):
+    report = load_files([MALFORMED], engine, es, alias, geocoder, progress=False)
+    assert ids_in(es, alias) == GOOD_IDS
+    assert not report.ok
+    rejected = {(r.record_id, r.field) for r in report.rejected}
+    assert ("bad-rating", "reviews.0.rating") in rejected
+    assert ("bad-zone", "hours.timezone") in rejected
+    assert ("bad-price", "price_range.max") in rejected
+    [broken] = [r for r in report.rejected if r.record_id is None]
+    assert broken.where == f"{MALFORMED}:7" and "not valid JSON" in broken.reason
+    assert len(report.rejected) == 4
+
+
+def test_cli_exit_status_tells_all_loaded_from_some_rejected(settings, tmp_path):
+    env = {
+        **os.environ,
+        "ELASTICSEARCH_URL": settings.elasticsearch_url,
+        "DIRECTORY_INDEX": settings.index,
+        "DATABASE_URL": settings.database_url,
+        "GEOCODE_CACHE": str(settings.geocode_cache),
+    }
+    cmd = [sys.executable, "-m", "indexer", "load", "--no-progress"]
+    bad = subprocess.run([*cmd, str(MALFORMED), "--report", str(tmp_path / "r.ndjson")], env=env,
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 1, bad.stderr
+    assert "id=bad-rating reviews.0.rating" in bad.stderr
+    assert "rejected 4" in bad.stderr
+    assert len((tmp_path / "r.ndjson").read_text().splitlines()) == 4
+    good = subprocess.run([*cmd, str(ROOT / "fixtures" / "sample.csv")], env=env,
+                          capture_output=True, text=True, cwd=ROOT)
+    assert good.returncode == 0, good.stderr
+    assert "rejected 0" in good.stderr
+
+
+def test_records_without_location_are_geocoded_from_their_address(es, alias, engine, geocoder, tmp_path):
+    feed = tmp_path / "feed.ndjson"
+    record = {"id": "geo-1", "name": "Queen City Skin", "treatments": ["microneedling"],
+              "address": {"street": "100 N Tryon St", "city": "Charlotte", "state": "NC", "postal_code": "28202"}}
+    feed.write_text(json.dumps(record) + "\n")
+    load_files([feed], engine, es, alias, geocoder, progress=False)
+    doc = es.get(index=alias, id="geo-1")["_source"]
+    [centroid] = zipcodes.matching("28202")
+    distance = geodesic((doc["location"]["lat"], doc["location"]["lon"]),
+                        (float(centroid["lat"]), float(centroid["long"]))).km
+    assert distance < 1
+
+
+def test_reloading_is_idempotent_and_leaves_one_index(es, alias, engine, geocoder):
+    for _ in range(2):
+        load_files([MALFORMED], engine, es, alias, geocoder, progress=False)
+    assert ids_in(es, alias) == GOOD_IDS
+    assert len(index.indices_behind(es, alias)) == 1
+    assert es.indices.get(index=f"{alias}-*").body.keys() == set(index.indices_behind(es, alias))
+
+
+def test_an_interrupted_load_leaves_the_previous_index_serving(es, alias, engine, geocoder):
+    load_files([MALFORMED], engine, es, alias, geocoder, progress=False)
+    [serving] = index.indices_behind(es, alias)
+
+    def interrupted():
+        with Session(engine) as session:
+            for n, record in enumerate(store.iter_records(session)):
+                if n == 3:
+                    raise KeyboardInterrupt
+                yield record
+
+    with pytest.raises(KeyboardInterrupt):
+        index.rebuild(es, alias, interrupted())
+    assert index.indices_behind(es, alias) == [serving]
+    assert ids_in(es, alias) == GOOD_IDS
+    assert list(es.indices.get(index=f"{alias}-*").body) == [serving]
+
+
+def test_incremental_load_upserts_into_the_live_index(es, alias, engine, geocoder, tmp_path):
+    load_files([MALFORMED], engine, es, alias, geocoder, progress=False)
+    [serving] = index.indices_behind(es, alias)
+    record = json.loads(MALFORMED.read_text().splitlines()[0])
+    record["name"] = "Renamed Clinic"
+    record["updated_at"] = "2099-01-01T00:00:00Z"
+    feed = tmp_path / "one.ndjson"
+    feed.write_text(json.dumps(record) + "\n")
+    report = load_files([feed], engine, es, alias, geocoder, incremental=True, progress=False)
+    assert report.ok and report.indexed == 1
+    assert index.indices_behind(es, alias) == [serving]
+    assert es.get(index=alias, id=record["id"])["_source"]["name"] == "Renamed Clinic"
+
+
+def test_rebuild_recreates_the_index_from_the_store(es, alias, engine, geocoder):
+    load_files([MALFORMED], engine, es, alias, geocoder, progress=False)
+    index.delete_alias_and_indices(es, alias)
+    result = rebuild_from_store(engine, es, alias, progress=False)
+    assert result.indexed == len(GOOD_IDS)
+    assert ids_in(es, alias) == GOOD_IDS
