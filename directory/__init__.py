@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from elasticsearch import ApiError, NotFoundError, TransportError
+from elasticsearch import ApiError, TransportError
 from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
@@ -61,8 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
 
     app.register_error_handler(HTTPException, problems.handle_http_exception)
-    for unavailable in (TransportError, ApiError):
-        app.register_error_handler(unavailable, problems.handle_search_unavailable)
-    app.register_error_handler(NotFoundError, problems.handle_search_unavailable)
+    app.register_error_handler(TransportError, problems.handle_search_unavailable)
+    app.register_error_handler(ApiError, problems.handle_search_error)
     app.register_error_handler(Exception, problems.handle_unexpected)
     return app

@@ -69,3 +69,10 @@ def handle_search_unavailable(error: Exception):
     if wants_problem():
         return problem(503, "Service Unavailable", detail, headers={"Retry-After": "30"})
     return render_template("error.html", error=ServiceUnavailable(detail)), 503
+
+
+def handle_search_error(error):
+    """An error status from Elasticsearch: missing index or overload is 503, anything else a bug."""
+    if error.meta.status in (404, 429, 503):
+        return handle_search_unavailable(error)
+    return handle_unexpected(error)

@@ -54,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"indexed {result.indexed} documents into alias {settings.index!r}", file=sys.stderr)
         return 0 if not result.errors else 1
 
-    geocoder = CachedGeocoder(make_geocoder(settings.geocoder), settings.geocode_cache)
+    # The offline gazetteer answers in microseconds; only online geocoders need a file cache.
+    cache_file = None if settings.geocoder == "offline" else settings.geocode_cache
+    geocoder = CachedGeocoder(make_geocoder(settings.geocoder), cache_file)
     missing = [p for p in args.paths if not p.is_file()]
     if missing:
         print(f"error: no such file: {', '.join(map(str, missing))}", file=sys.stderr)

@@ -208,6 +208,7 @@ class OfflineGeocoder(Geocoder):
         self, query: str, exactly_one: bool = True, timeout: float | None = None
     ) -> Location | list[Location] | None:
         """Locate a ZIP, "City, ST", a bare city name, or a street address ending in either."""
+        # `timeout` is part of geopy's interface; nothing here waits on anything.
         places = self._places(_parse(query))
         if not places:
             return None
@@ -242,11 +243,12 @@ class OfflineGeocoder(Geocoder):
             for start in range(max(0, len(words) - g.max_city_words), len(words)):
                 if place := g.cities.get((" ".join(words[start:]), q.state)):
                     return [place]
-            # A lone "Washington" or "New York" names a city, not just a state.
-            if "," not in q.rest:
-                return g.by_name.get(q.rest, [])
+        # A bare name picks the biggest city called that; a lone "Washington" or "New York"
+        # names a city, not a state. With commas but no state ("Toronto, Ontario") it is
+        # more likely abroad than in the US.
+        if "," in q.rest:
             return []
-        return g.by_name.get(q.place, [])
+        return g.by_name.get(q.rest, [])
 
 
 def _location(place: Place) -> Location:

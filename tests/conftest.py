@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
+from sqlalchemy import text
 
 from directory import create_app
 from indexer import index, store
@@ -102,4 +103,7 @@ def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factor
 
 @pytest.fixture
 def directory_app(directory_settings: Settings):
-    return create_app({"SETTINGS": directory_settings, "TESTING": True})
+    app = create_app({"SETTINGS": directory_settings, "TESTING": True})
+    with app.extensions["store"].begin() as conn:  # each test starts with fresh rate-limit windows
+        conn.execute(text("DELETE FROM rate_limits"))
+    return app

@@ -11,7 +11,7 @@ from indexer import vocabulary
 
 UNITS_KM = {"km": 1.0, "mi": 1.609344, "m": 0.001}
 DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|m)\s*$", re.IGNORECASE)
-DEFAULT_RADIUS = "25mi"
+DEFAULT_RADIUS_KM = 25 * UNITS_KM["mi"]
 
 
 class Distance(fields.Field):
@@ -56,8 +56,8 @@ class SearchArgs(Schema):
     )
     bbox = BBoxField(metadata={"description": "Map area west,south,east,north (degrees).", "example": "-81,35,-80.5,35.4"})
     radius = Distance(
-        load_default=DEFAULT_RADIUS,
-        metadata={"description": "Distance with unit (mi, km, m); at most 100mi.", "example": "10mi"},
+        load_default=DEFAULT_RADIUS_KM,
+        metadata={"description": "Distance with unit (mi, km, m); default 25mi, at most 100mi.", "example": "10mi"},
     )
     q = fields.String(validate=validate.Length(max=200), metadata={"description": "Free text; small typos are tolerated."})
     treatment = fields.List(

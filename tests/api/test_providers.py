@@ -1,0 +1,115 @@
+"""GET /api/v1/providers and friends, through the Flask app against the real node."""
+
+import json
+
+import pytest
+
+from directory.api import schemas
+
+
+@pytest.fixture
+def api(directory_app):
+    return directory_app.test_client()
+
+
+def test_search_near_a_zip_returns_documented_fields(api):
+    resp = api.get("/api/v1/providers?location=28202&treatment=microneedling&limit=5&explain=true")
+    assert resp.status_code == 200
+    body = resp.get_json()
+    assert body["total"] >= 5 and len(body["results"]) == 5
+    first = body["results"][0]
+    for key in ("id", "name", "url", "address", "location", "distance_km", "rating", "certifications", "treatments",
+                "price_range", "explain"):
+        assert key in first
+    assert first["url"].endswith(f"/providers/{first['slug']}")
+    assert set(first["explain"]["factors"]) == {"rating", "credentials", "distance", "text"}
+    assert {f for f in body["facets"]} == {"treatment", "certification", "rating", "price"}
+    assert all(r["distance_km"] <= 25 * 1.609344 for r in body["results"])
+
+
+def test_response_matches_its_documented_schema(api):
+    body = api.get("/api/v1/providers?location=Raleigh, NC&explain=true").get_json()
+    errors = schemas.SearchResponse().validate(body)
+    assert errors == {}
+
+
+def test_bad_parameters_get_a_problem_naming_each_parameter(api):
+    resp = api.get("/api/v1/providers?radius=10parsecs&limit=0&min_rating=9&lat=100")
+    assert resp.status_code == 400
+    assert resp.mimetype == "application/problem+json"
+    named = {e["parameter"] for e in resp.get_json()["errors"]}
+    assert {"radius", "limit", "min_rating", "lat"} <= named
+    assert "Traceback" not in resp.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [("lat=35", "lon"), ("lat=35&lon=-80&location=28202", "location"), ("sort=distance", "sort"),
+     ("bbox=1,2,3", "bbox"), ("radius=500mi", "radius"), ("cursor=garbage", "cursor"),
+     ("treatment=tattoo-removal", "treatment"), ("certification=self-taught", "certification")],
+)
+def test_each_invalid_combination_names_its_parameter(api, query, parameter):
+    resp = api.get(f"/api/v1/providers?{query}")
+    assert resp.status_code == 400
+    assert parameter in {e["parameter"] for e in resp.get_json()["errors"]}
+
+
+def test_unknown_place_is_a_400_with_close_matches(api):
+    resp = api.get("/api/v1/providers?location=Charlote, NC")
+    assert resp.status_code == 400
+    body = resp.get_json()
+    assert "Charlotte, NC" in body["suggestions"]
+    assert body["errors"] == [{"parameter": "location", "reason": "unknown place"}]
+
+
+def test_cursor_from_another_query_is_refused(api):
+    first = api.get("/api/v1/providers?location=Miami, FL&limit=2").get_json()
+    resp = api.get(f"/api/v1/providers?location=Tampa, FL&limit=2&cursor={first['next_cursor']}")
+    assert resp.status_code == 400
+    assert resp.get_json()["errors"][0]["parameter"] == "cursor"
+
+
+def test_paging_through_the_api_returns_each_match_once(api):
+    url, ids, total = "/api/v1/providers?location=Charlotte, NC&radius=50mi&limit=7&facets=false", [], None
+    while url:
+        body = api.get(url).get_json()
+        total = body["total"]
+        ids += [r["id"] for r in body["results"]]
+        url = body["next_cursor"] and f"/api/v1/providers?location=Charlotte, NC&radius=50mi&limit=7&facets=false&cursor={body['next_cursor']}"
+    assert len(ids) == len(set(ids)) == total > 7
+
+
+def test_etag_allows_conditional_requests(api):
+    first = api.get("/api/v1/providers?location=28202")
+    assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
+    again = api.get("/api/v1/providers?location=28202", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+
+
+def test_provider_detail_paginates_and_sorts_reviews(api, directory_settings):
+    found = api.get("/api/v1/providers?min_reviews=30&limit=1&facets=false").get_json()["results"][0]
+    resp = api.get(f"/api/v1/providers/{found['id']}?review_limit=10&review_page=2&review_sort=lowest")
+    body = resp.get_json()
+    assert resp.status_code == 200 and body["reviews"]["total"] == found["rating"]["count"]
+    ratings = [r["rating"] for r in body["reviews"]["items"]]
+    assert len(ratings) == 10 and ratings == sorted(ratings)
+    assert api.get("/api/v1/providers/nope-404").status_code == 404
+
+
+def test_suggest_completes_clinics_places_and_treatments(api):
+    body = api.get("/api/v1/suggest?q=micro").get_json()
+    assert any(s["type"] == "treatment" and s["value"] == "microneedling" for s in body["suggestions"])
+    places = api.get("/api/v1/suggest?q=Charl").get_json()["suggestions"]
+    assert any(s["type"] == "place" and s["text"] == "Charlotte, NC" for s in places)
+    assert len([s for s in places if s["text"] == "Charlotte, NC"]) == 1
+
+
+def test_export_streams_listings_changed_since(api):
+    resp = api.get("/api/v1/providers/export?updated_since=2026-06-01T00:00:00Z")
+    assert resp.mimetype == "application/x-ndjson"
+    lines = [json.loads(line) for line in resp.get_data(as_text=True).splitlines()]
+    assert lines and all(r["updated_at"] >= "2026-06-01" for r in lines)
+    assert [r["updated_at"] for r in lines] == sorted(r["updated_at"] for r in lines)
+    everything = api.get("/api/v1/providers/export?updated_since=2000-01-01T00:00:00Z").get_data(as_text=True)
+    assert len(everything.splitlines()) > len(lines)
+    assert api.get("/api/v1/providers/export?updated_since=yesterday").status_code == 400

@@ -1,0 +1,147 @@
+"""Search results checked against an independent computation over the whole fixture set.
+
+Elasticsearch filters by arc distance on a sphere; geopy's geodesic uses the WGS84
+ellipsoid. They differ by under 0.5% in the US, so clinics within that band of the radius
+edge may fall either way; everything else must match exactly.
+"""
+
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+import pytest
+from geopy.distance import geodesic
+
+from directory.search import SearchQuery, search
+from directory.search.query import BBox
+from indexer.derive import is_valid_certification
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "clinics.ndjson"
+BAND = 0.005
+
+
+@pytest.fixture(scope="module")
+def records(directory_settings, es):
+    """The fixture records as indexed (with geocoded locations), read back from the store."""
+    from sqlalchemy.orm import Session
+
+    from indexer import store
+
+    engine = store.open_store(directory_settings.database_url)
+    with Session(engine) as session:
+        return list(store.iter_records(session))
+
+
+def all_pages(es, alias, query: SearchQuery) -> list[dict]:
+    items, seen_cursors = [], set()
+    while True:
+        results = search(es, alias, query)
+        items += results.items
+        if not results.next_cursor:
+            return items
+        assert results.next_cursor not in seen_cursors
+        seen_cursors.add(results.next_cursor)
+        query.cursor = results.next_cursor
+
+
+def expected_ids(records, centre, radius_km, predicate):
+    inside, edge = set(), set()
+    for r in records:
+        if not predicate(r):
+            continue
+        d = geodesic(centre, (r["location"]["lat"], r["location"]["lon"])).km
+        if d <= radius_km * (1 - BAND):
+            inside.add(r["id"])
+        elif d <= radius_km * (1 + BAND):
+            edge.add(r["id"])
+    return inside, edge
+
+
+def mean(r):
+    ratings = [x["rating"] for x in r["reviews"]]
+    return sum(ratings) / len(ratings) if ratings else None
+
+
+FILTERS = [
+    ({}, lambda r: True),
+    ({"treatment": ["rf-microneedling"]}, lambda r: "rf-microneedling" in r["treatments"]),
+    ({"treatment": ["microneedling", "prp-microneedling"]},
+     lambda r: {"microneedling", "prp-microneedling"} <= set(r["treatments"])),
+    ({"qualified": True}, lambda r: any(is_valid_certification(c, date.today()) for c in r["certifications"])),
+    ({"certification": ["licensed-esthetician", "registered-nurse"]},
+     lambda r: any(c["code"] in ("licensed-esthetician", "registered-nurse") and is_valid_certification(c, date.today())
+                   for c in r["certifications"])),
+    ({"min_rating": 4.5}, lambda r: mean(r) is not None and mean(r) >= 4.5),
+    ({"min_reviews": 10, "max_price": 300},
+     lambda r: len(r["reviews"]) >= 10 and r["price_range"] is not None and r["price_range"]["min"] <= 300),
+]
+
+
+@pytest.mark.parametrize("seed", range(14))
+def test_random_radius_searches_return_exactly_the_independent_set(es, directory_settings, records, seed):
+    rng = random.Random(seed)
+    anchor = rng.choice(records)["location"]
+    centre = (anchor["lat"] + rng.uniform(-0.2, 0.2), anchor["lon"] + rng.uniform(-0.2, 0.2))
+    radius = rng.choice([5, 15, 40, 120])
+    params, predicate = FILTERS[seed % len(FILTERS)]
+    sort = rng.choice(["best", "distance", "rating"])
+    query = SearchQuery(lat=centre[0], lon=centre[1], radius=radius, sort=sort, limit=rng.choice([3, 7, 20]),
+                        facets=False, **params)
+    items = all_pages(es, directory_settings.index, query)
+    ids = [i["id"] for i in items]
+    assert len(ids) == len(set(ids)), "a result appeared on two pages"
+    inside, edge = expected_ids(records, centre, radius, predicate)
+    assert inside <= set(ids) <= inside | edge
+    for item in items:
+        true_km = geodesic(centre, (item["location"]["lat"], item["location"]["lon"])).km
+        assert item["distance_km"] == pytest.approx(true_km, rel=0.005, abs=0.002)
+
+
+def test_distance_sort_is_nearest_first(es, directory_settings):
+    query = SearchQuery(lat=27.95, lon=-82.46, radius=80, sort="distance", limit=50, facets=False)
+    distances = [i["distance_km"] for i in search(es, directory_settings.index, query).items]
+    assert len(distances) > 5
+    assert distances == sorted(distances)
+
+
+def test_bbox_returns_exactly_the_clinics_inside_the_box(es, directory_settings, records):
+    west, south, east, north = -81.2, 35.0, -80.6, 35.5
+    query = SearchQuery(bbox=BBox(west, south, east, north),
+                        limit=15, facets=False)
+    ids = {i["id"] for i in all_pages(es, directory_settings.index, query)}
+    expected = {r["id"] for r in records
+                if south <= r["location"]["lat"] <= north and west <= r["location"]["lon"] <= east}
+    assert ids == expected and ids
+
+
+def test_total_counts_every_match_and_facets_count_the_filtered_set(es, directory_settings, records):
+    query = SearchQuery(lat=25.77, lon=-80.19, radius=60, limit=5)
+    results = search(es, directory_settings.index, query)
+    inside, edge = expected_ids(records, (25.77, -80.19), 60, lambda r: True)
+    assert len(inside) <= results.total <= len(inside) + len(edge)
+    microneedling = next(f for f in results.facets["treatment"] if f["value"] == "microneedling")
+    with_filter = search(es, directory_settings.index,
+                         SearchQuery(lat=25.77, lon=-80.19, radius=60, treatment=["microneedling"], limit=5))
+    assert microneedling["count"] == with_filter.total
+
+
+def test_one_five_star_review_does_not_outrank_hundreds_of_excellent_ones(es, directory_settings, records):
+    query = SearchQuery(sort="rating", limit=100, facets=False)
+    order = [i["id"] for i in search(es, directory_settings.index, query).items]
+    single = [r["id"] for r in records if len(r["reviews"]) == 1 and r["reviews"][0]["rating"] == 5]
+    many = [r["id"] for r in records if len(r["reviews"]) >= 100 and mean(r) >= 4.7]
+    assert single and many
+    assert all(order.index(m) < (order.index(s) if s in order else len(order)) for m in many for s in single)
+
+
+@pytest.mark.parametrize("text", ['<script>alert(1)</script>', '" OR 1=1 --', "‮gnilde‬ \u200f", "{{7*7}}", "née: (AND) ~ *"])
+def test_hostile_text_is_treated_as_text(es, directory_settings, text):
+    results = search(es, directory_settings.index, SearchQuery(q=text, facets=False))
+    assert results.total >= 0
+
+
+def test_typo_tolerant_text_search(es, directory_settings):
+    results = search(es, directory_settings.index, SearchQuery(q="microneedeling", limit=5, facets=False))
+    assert results.total > 0
+    assert any("microneedling" in {t["code"] for t in i["treatments"]} for i in results.items)
