@@ -4,9 +4,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ESNODE := $(PY) tools/esnode.py
+ASSETS := static/vendor/leaflet/leaflet.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test es es-stop es-status load lint bench clean
+.PHONY: help run test es es-stop es-status load lint bench clean assets browser
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -16,6 +17,19 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS): node_modules/.installed
+	mkdir -p static/vendor/leaflet
+	cp -r node_modules/leaflet/dist/. static/vendor/leaflet/
+
+assets: $(ASSETS) ## Copy front-end packages from node_modules into static/vendor
+
+browser: ## Install Debian's chromium for the browser tests (when missing)
+	@command -v chromium >/dev/null || tools/install-chromium.sh
 
 es: $(STAMP) ## Start (or reuse) the local Elasticsearch node
 	$(ESNODE) start
@@ -29,14 +43,18 @@ es-status: $(STAMP) ## Show the local node's cluster health
 load: es ## Load the fixtures into the store and the index
 	$(PY) -m indexer load fixtures/clinics.ndjson
 
-run: load ## Serve the app with the fixtures on http://127.0.0.1:8000
+run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
 	$(VENV)/bin/gunicorn 'directory:create_app()'
 
-test: es ## Run the whole test suite against a real node
+test: es $(ASSETS) browser ## Run the whole test suite against a real node
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+bench: es ## Benchmarks: API vs direct Elasticsearch (see benchmarks/README.md)
+	$(PY) -m pip install -q -e '.[bench]'
+	$(PY) benchmarks/run.py $(BENCH_ARGS)
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .
 
 clean: ## Remove the virtualenv and local state (not the node)
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var node_modules static/vendor

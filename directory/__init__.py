@@ -55,6 +55,7 @@ def create_app(config: dict | None = None) -> Flask:
         },
     )
     api.register_blueprint(api_blueprint)
+    app.extensions["api"] = api
     ratelimit.init_limiter(app, app.extensions["store"], api_blueprint)
     app.register_blueprint(health.bp)
     app.register_blueprint(partners.bp)

@@ -100,9 +100,9 @@ def download() -> Path:
             sha1.update(chunk)
             sha512.update(chunk)
             done += len(chunk)
-            if total:
+            if total and sys.stderr.isatty():
                 print(f"\r[esnode] {done >> 20} / {total >> 20} MiB", end="", file=sys.stderr)
-    print(file=sys.stderr)
+    say(f"downloaded {done >> 20} MiB")
     checks = []
     for ext, digest in (("sha512", sha512), ("sha1", sha1)):
         published = fetch(f"{url}.{ext}")

@@ -3,6 +3,8 @@ dicts that follow them (tests check real responses against these schemas)."""
 
 from marshmallow import Schema, fields, validate
 
+from directory.listing import ReviewArgs  # noqa: F401  (documented with the API)
+
 
 class Point(Schema):
     lat = fields.Float(required=True)
@@ -111,12 +113,6 @@ class ReviewPage(Schema):
 class ProviderDetail(ProviderSummary):
     description = fields.String()
     reviews = fields.Nested(ReviewPage)
-
-
-class ReviewArgs(Schema):
-    review_sort = fields.String(load_default="newest", validate=validate.OneOf(["newest", "highest", "lowest"]))
-    review_page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    review_limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
 
 
 class SuggestArgs(Schema):

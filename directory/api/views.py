@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import math
-from datetime import UTC, date
+from datetime import UTC
 
 from flask import Response, current_app, request, stream_with_context, url_for
 from flask.views import MethodView
@@ -16,7 +15,8 @@ from directory.api import schemas as s
 from directory.problems import problem
 from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import SearchArgs
-from directory.search.core import listing_summary, suggest
+from directory.listing import get_record, provider_detail
+from directory.search.core import suggest
 from indexer.store import Clinic, as_utc
 
 CACHE_SECONDS = 60
@@ -74,31 +74,12 @@ class Provider(MethodView):
     @blp.alt_response(404, schema=s.Problem, description="No provider has this id.")
     def get(self, args: dict, provider_id: str):
         """One provider's full listing from the system of record, with reviews paginated."""
-        with Session(current_app.extensions["store"]) as session:
-            row = session.get(Clinic, provider_id)
-            if row is None:
-                return problem(404, "Not Found", f"No provider with id {provider_id!r}.")
-            record = row.record
-        return json_response(provider_detail(record, **args))
-
-
-def provider_detail(record: dict, review_sort: str, review_page: int, review_limit: int) -> dict:
-    """The public view of a stored record: summary fields, description and one page of reviews."""
-    reviews = sorted(record.get("reviews", []), key=lambda r: (r["date"], r["id"]), reverse=True)
-    if review_sort != "newest":
-        reviews.sort(key=lambda r: r["rating"], reverse=review_sort == "highest")
-    start = (review_page - 1) * review_limit
-    detail = listing_summary(record, date.today())
-    detail["url"] = profile_url(detail["slug"])
-    detail["description"] = record.get("description", "")
-    detail["reviews"] = {
-        "total": len(reviews),
-        "page": review_page,
-        "pages": max(1, math.ceil(len(reviews) / review_limit)),
-        "sort": review_sort,
-        "items": reviews[start : start + review_limit],
-    }
-    return detail
+        record = get_record(current_app.extensions["store"], provider_id)
+        if record is None:
+            return problem(404, "Not Found", f"No provider with id {provider_id!r}.")
+        detail = provider_detail(record, **args)
+        detail["url"] = profile_url(detail["slug"])
+        return json_response(detail)
 
 
 @blp.route("/providers/export")

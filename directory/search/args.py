@@ -98,3 +98,17 @@ class SearchArgs(Schema):
     @post_load
     def to_query(self, data: dict, **_) -> SearchQuery:
         return SearchQuery(**data)
+
+
+def query_from_args(args) -> SearchQuery:
+    """Load a query from a request's MultiDict, as pages get it from HTML forms.
+
+    Empty form fields ("Any treatment", a blank place) mean "not given"; repeated keys
+    become lists, as webargs does for the API.
+    """
+    from webargs.multidictproxy import MultiDictProxy
+    from werkzeug.datastructures import MultiDict
+
+    cleaned = MultiDict([(k, v) for k, v in args.items(multi=True) if v.strip() != ""])
+    schema = SearchArgs()
+    return schema.load(MultiDictProxy(cleaned, schema))
