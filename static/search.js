@@ -29,6 +29,10 @@
     });
   });
 
+  // On a phone the results come first: filters start folded away.
+  var filters = document.querySelector("details.filters-wrap");
+  if (filters && window.matchMedia("(max-width: 48rem)").matches) filters.open = false;
+
   // Filters apply as soon as they change; the "Apply filters" button stays for no-JS use.
   document.querySelectorAll("[data-autosubmit]").forEach(function (input) {
     input.addEventListener("change", function () {

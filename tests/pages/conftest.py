@@ -1,0 +1,92 @@
+"""A live server on the session's fixture directory and Debian's chromium driven by Playwright."""
+
+import threading
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+from directory import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
+AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+# Map tiles come from the network in production; here they fail fast, and markers must still show.
+NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+
+
+@pytest.fixture(scope="session")
+def live_server(directory_settings):
+    app = create_app({"SETTINGS": directory_settings, "TILE_URL": NO_TILES, "RATELIMIT_ENABLED": False})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+VIEWPORTS = {
+    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "phone": {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2},
+}
+
+
+@pytest.fixture(scope="session")
+def viewports() -> dict:
+    return VIEWPORTS
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Screenshots kept for people to look at (CI keeps test-artifacts/)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+@pytest.fixture(params=list(VIEWPORTS))
+def page(request, browser):
+    """A fresh page, once on a desktop-sized and once on a phone-sized window."""
+    context = browser.new_context(**VIEWPORTS[request.param])
+    page = context.new_page()
+    page.viewport_name = request.param
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.on("dialog", lambda dialog: errors.append(f"dialog: {dialog.message}"))
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors or dialogs: {errors}"
+
+
+@pytest.fixture
+def desktop(browser):
+    context = browser.new_context(**VIEWPORTS["desktop"])
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def axe():
+    def check(page) -> list[dict]:
+        """Serious or critical accessibility violations axe-core finds on the page."""
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+        return [
+            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+            for v in result["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+
+    return check
