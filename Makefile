@@ -42,6 +42,7 @@ es-status: $(STAMP) ## Show the local node's cluster health
 
 load: es ## Load the fixtures into the store and the index
 	$(PY) -m indexer load fixtures/clinics.ndjson
+	$(PY) -m indexer articles
 
 run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
 	$(VENV)/bin/gunicorn 'directory:create_app()'

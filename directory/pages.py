@@ -61,7 +61,11 @@ def toggled(key: str, value: str) -> list[str]:
 
 @bp.get("/")
 def home():
-    return render_template("home.html", treatments=vocabulary.treatments(), args=request.args)
+    from directory.learn import all_articles
+
+    return render_template(
+        "home.html", treatments=vocabulary.treatments(), args=request.args, articles=all_articles()[:4]
+    )
 
 
 @bp.get("/search")

@@ -30,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p_gen = commands.add_parser("generate", help="write synthetic clinic records as NDJSON to stdout")
     p_gen.add_argument("--count", type=int, default=1000)
     p_gen.add_argument("--seed", type=int, default=42)
+    p_art = commands.add_parser("articles", help="validate and index the Learn articles (Markdown)")
+    p_art.add_argument("directory", nargs="?", type=Path, help="default: fixtures/content")
     args = parser.parse_args(argv)
 
     settings = Settings.from_env()
@@ -40,6 +42,8 @@ def main(argv: list[str] | None = None) -> int:
         for record in generate(args.count, seed=args.seed):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return 0
+    if args.command == "articles":
+        return index_articles(settings, args.directory)
 
     client = make_client(settings)
     try:
@@ -72,6 +76,34 @@ def main(argv: list[str] | None = None) -> int:
                 out.write(json.dumps(r.__dict__) + "\n")
     print(report.summary(), file=sys.stderr)
     return 0 if report.ok else 1
+
+
+def index_articles(settings: Settings, directory: Path | None) -> int:
+    """Validate every article first, so one bad file leaves the serving index untouched."""
+    from indexer import articles
+
+    directory = directory or articles.CONTENT_DIR
+    if not directory.is_dir():
+        print(f"error: no such directory: {directory}", file=sys.stderr)
+        return 2
+    try:
+        found = articles.load_articles(directory)
+    except articles.ArticleError as err:
+        for path, name, reason in err.problems:
+            print(f"invalid: {path}: {name}: {reason}", file=sys.stderr)
+        print(f"nothing indexed: {len(err.problems)} problem(s) in {directory}", file=sys.stderr)
+        return 1
+    client = make_client(settings)
+    try:
+        client.cluster.health()
+    except ESConnectionError as err:
+        print(f"error: Elasticsearch unreachable at {settings.elasticsearch_url}", file=sys.stderr)
+        print(err, file=sys.stderr)
+        return 2
+    alias = articles.articles_alias(settings.index)
+    name = articles.index_articles(client, alias, found)
+    print(f"indexed {len(found)} articles into {name} (alias {alias})", file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":

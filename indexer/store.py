@@ -73,11 +73,12 @@ def migrate(engine: Engine) -> None:
         command.upgrade(config, "head")
 
 
-def upsert(session: Session, record: dict, source: str) -> bool:
+def upsert(session: Session, record: dict, source: str, actor: str | None = None) -> bool:
     """Store a validated record; return False when a newer stored version wins.
 
-    A feed row never replaces a listing whose stored `updated_at` is newer than its own,
-    so a clinic's recent edit survives a re-import of an older feed.
+    A row never replaces a listing whose stored `updated_at` is newer than its own, so a
+    clinic's recent edit survives the re-import of an older feed; the audit trail records
+    both the changes applied and the rows skipped.
     """
     updated = record.get("updated_at")
     updated = as_utc(datetime.fromisoformat(updated)).astimezone(UTC) if updated else now()
@@ -86,7 +87,12 @@ def upsert(session: Session, record: dict, source: str) -> bool:
         session.add(Clinic(id=record["id"], record=record, updated_at=updated, source=source))
         return True
     if as_utc(row.updated_at) > updated:
+        kept = {"updated_at": [row.record.get("updated_at"), record.get("updated_at")]}
+        audit(session, record["id"], actor or source, source, "kept-newer", kept)
         return False
+    changes = diff(row.record, record)
+    if changes:
+        audit(session, record["id"], actor or source, source, "update", changes)
     row.record, row.updated_at, row.source = record, updated, source
     return True
 
@@ -121,3 +127,40 @@ class Partner(Base):
     origins: Mapped[list] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AuditEntry(Base):
+    """Who changed which listing, when, from where (feed, clinic, admin), and what changed."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(254))
+    source: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[dict] = mapped_column(JSON)
+
+
+class OutboxEntry(Base):
+    """A listing whose search document must be (re)written; removed once Elasticsearch has it."""
+
+    __tablename__ = "index_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), index=True)
+    enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String, nullable=True)
+
+
+def diff(old: dict | None, new: dict) -> dict:
+    """Top-level fields that differ: {field: [old, new]} (the whole record when created)."""
+    if old is None:
+        return {"created": [None, new.get("name")]}
+    return {k: [old.get(k), new.get(k)] for k in sorted(set(old) | set(new)) if old.get(k) != new.get(k)}
+
+
+def audit(session: Session, clinic_id: str, actor: str, source: str, action: str, changes: dict) -> None:
+    session.add(AuditEntry(clinic_id=clinic_id, at=now(), actor=actor, source=source, action=action, changes=changes))

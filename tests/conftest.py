@@ -107,3 +107,14 @@ def directory_app(directory_settings: Settings):
     with app.extensions["store"].begin() as conn:  # each test starts with fresh rate-limit windows
         conn.execute(text("DELETE FROM rate_limits"))
     return app
+
+
+@pytest.fixture(scope="session")
+def articles_indexed(es: Elasticsearch, directory_settings: Settings) -> str:
+    """The Learn articles indexed beside the sample directory, once per session; yields their alias."""
+    from indexer import articles
+
+    name = articles.articles_alias(directory_settings.index)
+    articles.index_articles(es, name, articles.load_articles(FIXTURES / "content"))
+    yield name
+    index.delete_alias_and_indices(es, name)

@@ -59,4 +59,5 @@ def cors(response):
     return response
 
 
+import directory.api.articles  # noqa: E402,F401  (registers /articles)
 from directory.api import views  # noqa: E402,F401  (registers the routes)
