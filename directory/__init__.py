@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["store"] = store.open_store(settings.database_url)
     app.extensions["geocoder"] = CachedGeocoder(make_geocoder(settings.geocoder))
 
-    from directory import health, learn, pages, partners, problems, ratelimit
+    from directory import clinic, health, learn, pages, partners, problems, ratelimit
     from directory.api import blp as api_blueprint
 
     api = DirectoryApi(
@@ -61,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(partners.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(learn.bp)
+    clinic.init_app(app, ROOT)
 
     app.register_error_handler(HTTPException, problems.handle_http_exception)
     app.register_error_handler(TransportError, problems.handle_search_unavailable)

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory import jsonld
+from directory.clinic.models import REPORT_KINDS, Photo
 from directory.listing import ReviewArgs, get_record, provider_detail
 from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import UNITS_KM, query_from_args
@@ -137,6 +138,11 @@ def profile(slug: str):
         review_args = {}
     detail = provider_detail(record, **review_args)
     url = url_for("pages.profile", slug=slug, _external=True)
+    with Session(current_app.extensions["store"]) as session:
+        photos = session.scalars(
+            select(Photo).where(Photo.clinic_id == detail["id"], Photo.consent.is_(True))
+            .order_by(Photo.position, Photo.id)
+        ).all()
     return render_template(
         "profile.html",
         p=detail,
@@ -144,6 +150,8 @@ def profile(slug: str):
         nearby=nearby_alternatives(detail),
         jsonld=jsonld.script_tag(jsonld.provider(detail, url)),
         tile_url=current_app.config.get("TILE_URL", DEFAULT_TILES),
+        photos=photos,
+        report_kinds=REPORT_KINDS,
     )
 
 

@@ -106,4 +106,5 @@ def init_limiter(app: Flask, engine: Engine, blueprint) -> Limiter:
         enabled=app.config.get("RATELIMIT_ENABLED", True),
     )
     limiter.limit(limit_value, key_func=limit_key)(blueprint)
+    app.extensions["rate_limits"] = SQLStorage(engine=engine)  # for limits outside the API (logins)
     return limiter

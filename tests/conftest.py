@@ -5,12 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from elasticsearch import Elasticsearch
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from directory import create_app
 from indexer import index, store
@@ -118,3 +121,45 @@ def articles_indexed(es: Elasticsearch, directory_settings: Settings) -> str:
     articles.index_articles(es, name, articles.load_articles(FIXTURES / "content"))
     yield name
     index.delete_alias_and_indices(es, name)
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+# Map tiles come from the network in production; here they fail fast, and markers must still show.
+NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
+
+
+@contextmanager
+def serve(app):
+    """Serve `app` on a free local port in a thread; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def serve_app():
+    return serve
+
+
+@pytest.fixture(scope="session")
+def no_tiles() -> str:
+    return NO_TILES
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -1,41 +1,20 @@
-"""A live server on the session's fixture directory and Debian's chromium driven by Playwright."""
+"""A live server on the session's fixture directory, viewports, axe-core."""
 
-import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 from directory import create_app
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
 AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-# Map tiles come from the network in production; here they fail fast, and markers must still show.
-NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"
 
 
 @pytest.fixture(scope="session")
-def live_server(directory_settings):
-    app = create_app({"SETTINGS": directory_settings, "TILE_URL": NO_TILES, "RATELIMIT_ENABLED": False})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+def live_server(directory_settings, serve_app, no_tiles):
+    app = create_app({"SETTINGS": directory_settings, "TILE_URL": no_tiles, "RATELIMIT_ENABLED": False})
+    with serve_app(app) as url:
+        yield url
 
 
 VIEWPORTS = {

@@ -1,0 +1,101 @@
+"""Clinic self-service: accounts and sessions, the listing form, photos, the admin queue."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+import time
+from pathlib import Path
+
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+
+from directory.clinic.models import Account
+
+log = logging.getLogger(__name__)
+OUTBOX_INTERVAL = 5.0
+
+
+class SessionInterface(SecureCookieSessionInterface):
+    """Session cookies are Secure whenever the request came over HTTPS (also behind a proxy)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def secret_key(app: Flask, root: Path) -> str:
+    """DIRECTORY_SECRET_KEY from the environment; for local use only, a key kept in var/."""
+    if app.config.get("SECRET_KEY"):
+        return app.config["SECRET_KEY"]
+    path = root / "var" / "secret-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+        log.warning("DIRECTORY_SECRET_KEY is not set: using a generated key in %s (local use only)", path)
+    return path.read_text().strip()
+
+
+def init_app(app: Flask, root: Path) -> None:
+    app.config["SECRET_KEY"] = secret_key(app, root)
+    app.config.setdefault("SESSION_COOKIE_SECURE", False)
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+                      REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
+    app.config.setdefault("PHOTO_DIR", str(root / "var" / "photos"))
+    app.session_interface = SessionInterface()
+
+    csrf = CSRFProtect(app)
+    from directory.api import blp as api_blueprint
+
+    csrf.exempt(api_blueprint)  # key-authenticated GETs only; no cookies involved
+
+    login = LoginManager(app)
+    login.login_view = "clinic.login"
+    login.login_message = "Please sign in to manage your listing."
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load_account(session_id: str) -> Account | None:
+        account_id, _, fingerprint = session_id.partition(":")
+        with Session(app.extensions["store"], expire_on_commit=False) as session:
+            account = session.get(Account, int(account_id)) if account_id.isdigit() else None
+            if account is not None:
+                session.expunge(account)
+        # A new password ends every older session of the account.
+        return account if account is not None and account.get_id() == session_id else None
+
+    from directory.clinic import accounts, admin, views
+
+    app.register_blueprint(views.bp)
+    app.register_blueprint(admin.bp)
+    app.register_blueprint(accounts.cli)
+    if app.config.get("OUTBOX_WORKER", not app.testing):
+        start_outbox_worker(app)
+
+
+def start_outbox_worker(app: Flask) -> None:
+    """A daemon thread per process that retries queued index updates (Elasticsearch was down)."""
+    from indexer import outbox
+
+    def run() -> None:
+        while True:
+            time.sleep(app.config.get("OUTBOX_INTERVAL", OUTBOX_INTERVAL))
+            try:
+                if outbox.pending(app.extensions["store"]):
+                    outbox.drain(app.extensions["store"], app.extensions["elasticsearch"],
+                                 app.config["SETTINGS"].index)
+            except Exception:  # noqa: BLE001 - keep retrying; the rows stay queued
+                log.warning("outbox drain failed", exc_info=True)
+
+    # Started on the first request so that gunicorn's forked workers each get their own thread.
+    started = threading.Event()
+
+    @app.before_request
+    def ensure_worker() -> None:
+        if not started.is_set():
+            started.set()
+            threading.Thread(target=run, name="outbox", daemon=True).start()

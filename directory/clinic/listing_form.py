@@ -1,0 +1,143 @@
+"""The listing form <-> the clinic record, validated by the same ClinicRecord schema as feeds.
+
+Form field names follow the record's paths ("address.city", "hours.mon",
+"certifications-0-code"), so a schema error lands next to the input that caused it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from indexer.schema import DAYS, ClinicRecord, ValidationError, flatten_errors
+
+SCHEMA = ClinicRecord()
+ADDRESS_FIELDS = ("street", "city", "state", "postal_code", "country")
+CERT_FIELDS = ("code", "issuer", "number", "expires")
+CERT_ROW = re.compile(r"^certifications-(\d+)-(code|issuer|number|expires|remove)$")
+EXTRA_CERT_ROWS = 2
+
+
+@dataclass
+class ListingForm:
+    """What the clinic typed (kept on error), the record it makes, and per-field errors."""
+
+    values: dict
+    record: dict | None = None
+    errors: dict[str, str] = field(default_factory=dict)
+    new_claims: list[dict] = field(default_factory=list)
+
+
+def values_from_record(record: dict) -> dict:
+    """Initial form values for a stored record."""
+    values = {k: record.get(k) or "" for k in ("name", "description", "phone", "website", "email")}
+    for key in ADDRESS_FIELDS:
+        values[f"address.{key}"] = record["address"].get(key) or ""
+    hours = record.get("hours") or {}
+    values["hours.timezone"] = hours.get("timezone", "America/New_York")
+    for day in DAYS:
+        values[f"hours.{day}"] = ", ".join(hours.get(day) or [])
+    price = record.get("price_range") or {}
+    values["price_range.min"] = _number(price.get("min"))
+    values["price_range.max"] = _number(price.get("max"))
+    values["price_range.currency"] = price.get("currency", "USD")
+    values["treatments"] = list(record.get("treatments", []))
+    location = record.get("location") or {}
+    values["location.lat"], values["location.lon"] = location.get("lat", ""), location.get("lon", "")
+    values["certifications"] = [
+        {**{k: (c.get(k) or "") for k in CERT_FIELDS}, "verified": c.get("verified", False)}
+        for c in record.get("certifications", [])
+    ]
+    return values
+
+
+def _number(value) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def values_from_form(form: MultiDict) -> dict:
+    values = {k: form.get(k, "").strip() for k in ("name", "description", "phone", "website", "email")}
+    for key in ADDRESS_FIELDS:
+        values[f"address.{key}"] = form.get(f"address.{key}", "").strip()
+    for key in ("hours.timezone", *(f"hours.{d}" for d in DAYS), "price_range.min", "price_range.max",
+                "price_range.currency", "location.lat", "location.lon"):
+        values[key] = form.get(key, "").strip()
+    values["treatments"] = form.getlist("treatments")
+    rows: dict[int, dict] = {}
+    for key, value in form.items():
+        match = CERT_ROW.match(key)
+        if match:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value.strip()
+    values["certifications"] = [
+        {k: row.get(k, "") for k in (*CERT_FIELDS, "remove")}
+        for _, row in sorted(rows.items())
+        if row.get("code") and not row.get("remove")
+    ]
+    return values
+
+
+def build_record(values: dict, current: dict) -> ListingForm:
+    """Validate the form against ClinicRecord; id, reviews and verification stay as stored.
+
+    A credential identical to a stored one keeps its verification; any other is a new,
+    unverified claim for the administrators' queue.
+    """
+    stored_certs = {_cert_key(c): c for c in current.get("certifications", [])}
+    certs, claims = [], []
+    for row in values["certifications"]:
+        raw = {k: row[k] or None for k in CERT_FIELDS}
+        stored = stored_certs.get(_cert_key(raw))
+        if stored:
+            certs.append(stored)
+        else:
+            certs.append({**raw, "verified": False})
+            claims.append(raw)
+    raw = {
+        "id": current["id"],
+        "name": values["name"],
+        "description": values["description"],
+        "address": {k: values[f"address.{k}"] or None for k in ADDRESS_FIELDS},
+        "phone": values["phone"] or None,
+        "website": values["website"] or None,
+        "email": values["email"] or None,
+        "hours": {"timezone": values["hours.timezone"],
+                  **{d: [s.strip() for s in values[f"hours.{d}"].split(",") if s.strip()] for d in DAYS}},
+        "treatments": values["treatments"],
+        "price_range": _price(values),
+        "certifications": certs,
+        "reviews": current.get("reviews", []),
+        "location": current.get("location"),
+    }
+    raw["address"]["city"] = raw["address"]["city"] or ""
+    raw["address"]["state"] = raw["address"]["state"] or ""
+    form = ListingForm(values=values, new_claims=claims)
+    try:
+        form.record = SCHEMA.load({k: v for k, v in raw.items() if v is not None or k == "location"})
+    except ValidationError as err:
+        form.errors = {_field_name(path): reason for path, reason in flatten_errors(err.messages)}
+    return form
+
+
+def _price(values: dict) -> dict | None:
+    low, high = values["price_range.min"], values["price_range.max"]
+    if not low and not high:
+        return None
+    return {"min": low or None, "max": high or None, "currency": values["price_range.currency"] or "USD"}
+
+
+def _cert_key(cert: dict) -> tuple:
+    expires = cert.get("expires")
+    return (cert.get("code"), cert.get("number") or None, cert.get("issuer") or None,
+            str(expires) if expires else None)
+
+
+def _field_name(path: str) -> str:
+    """'certifications.1.expires' -> 'certifications-1-expires'; other paths are field names."""
+    match = re.match(r"^certifications\.(\d+)\.(\w+)$", path)
+    return f"certifications-{match.group(1)}-{match.group(2)}" if match else path
+
+
+def address_changed(record: dict, current: dict) -> bool:
+    return any(record["address"].get(k) != current["address"].get(k) for k in ADDRESS_FIELDS)
