@@ -50,7 +50,9 @@ def create_app(config: dict | None = None) -> Flask:
         app,
         spec_kwargs={
             "info": {"description": "Find qualified providers of microneedling and related treatments."},
-            "components": {"securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}},
+            "components": {
+                "securitySchemes": {"ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"}}
+            },
             "security": [{"ApiKey": []}, {}],
         },
     )

@@ -14,8 +14,15 @@ def script_tag(data: dict) -> Markup:
     return Markup(f'<script type="application/ld+json">{text}</script>')
 
 
-DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
+DAY_NAMES = {
+    "mon": "Monday",
+    "tue": "Tuesday",
+    "wed": "Wednesday",
+    "thu": "Thursday",
+    "fri": "Friday",
+    "sat": "Saturday",
+    "sun": "Sunday",
+}
 
 
 def provider(detail: dict, url: str) -> dict:
@@ -36,8 +43,11 @@ def provider(detail: dict, url: str) -> dict:
             "postalCode": address.get("postal_code"),
             "addressCountry": address.get("country"),
         },
-        "geo": {"@type": "GeoCoordinates", "latitude": detail["location"]["lat"],
-                "longitude": detail["location"]["lon"]},
+        "geo": {
+            "@type": "GeoCoordinates",
+            "latitude": detail["location"]["lat"],
+            "longitude": detail["location"]["lon"],
+        },
     }
     contact = detail.get("contact") or {}
     if contact.get("phone"):
@@ -49,14 +59,24 @@ def provider(detail: dict, url: str) -> dict:
         data["priceRange"] = f"${price['min']:.0f}-${price['max']:.0f}"
     hours = detail.get("hours") or {}
     data["openingHoursSpecification"] = [
-        {"@type": "OpeningHoursSpecification", "dayOfWeek": DAY_NAMES[day],
-         "opens": span.split("-")[0], "closes": span.split("-")[1]}
-        for day in DAY_NAMES for span in hours.get(day) or []
+        {
+            "@type": "OpeningHoursSpecification",
+            "dayOfWeek": DAY_NAMES[day],
+            "opens": span.split("-")[0],
+            "closes": span.split("-")[1],
+        }
+        for day in DAY_NAMES
+        for span in hours.get(day) or []
     ]
     rating = detail["rating"]
     if rating["count"]:
-        data["aggregateRating"] = {"@type": "AggregateRating", "ratingValue": rating["average"],
-                                   "reviewCount": rating["count"], "bestRating": 5, "worstRating": 1}
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": rating["average"],
+            "reviewCount": rating["count"],
+            "bestRating": 5,
+            "worstRating": 1,
+        }
         data["review"] = [
             {
                 "@type": "Review",
@@ -64,7 +84,12 @@ def provider(detail: dict, url: str) -> dict:
                 "reviewBody": r.get("text") or None,
                 "datePublished": r["date"],
                 "author": {"@type": "Person", "name": r.get("author") or "Anonymous"},
-                "reviewRating": {"@type": "Rating", "ratingValue": r["rating"], "bestRating": 5, "worstRating": 1},
+                "reviewRating": {
+                    "@type": "Rating",
+                    "ratingValue": r["rating"],
+                    "bestRating": 5,
+                    "worstRating": 1,
+                },
             }
             for r in detail["reviews"]["items"]
         ]

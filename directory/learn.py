@@ -36,9 +36,7 @@ def library() -> dict[str, Article]:
     articles = current_app.extensions.get("articles")
     if articles is None:
         directory = Path(current_app.config.get("ARTICLES_DIR", CONTENT_DIR))
-        articles = current_app.extensions["articles"] = {
-            a.slug: a for a in load_articles(directory)
-        }
+        articles = current_app.extensions["articles"] = {a.slug: a for a in load_articles(directory)}
     return articles
 
 
@@ -148,9 +146,7 @@ def provider_block(article: Article) -> ProviderBlock:
     )
     try:
         resolve_place(query, current_app.extensions["geocoder"])
-        results = search(
-            current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index, query
-        )
+        results = search(current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index, query)
     except PlaceNotFound as err:
         block.error = f"We could not find “{err.place}”. Check the spelling, or try a ZIP code."
         block.suggestions = err.suggestions

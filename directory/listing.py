@@ -37,7 +37,9 @@ def sorted_reviews(reviews: list[dict], sort: str) -> list[dict]:
     return sorted(newest, key=lambda r: r["rating"], reverse=sort == "highest")
 
 
-def provider_detail(record: dict, review_sort: str = "newest", review_page: int = 1, review_limit: int = 10) -> dict:
+def provider_detail(
+    record: dict, review_sort: str = "newest", review_page: int = 1, review_limit: int = 10
+) -> dict:
     """Summary fields (as in search results), description, and one page of reviews."""
     reviews = sorted_reviews(record.get("reviews", []), review_sort)
     start = (review_page - 1) * review_limit

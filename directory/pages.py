@@ -118,8 +118,14 @@ def map_points(results) -> list[dict]:
     if not results:
         return []
     return [
-        {"id": p["id"], "name": p["name"], "lat": p["location"]["lat"], "lon": p["location"]["lon"],
-         "url": url_for("pages.profile", slug=p["slug"]), "rating": p["rating"]["average"]}
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "lat": p["location"]["lat"],
+            "lon": p["location"]["lon"],
+            "url": url_for("pages.profile", slug=p["slug"]),
+            "rating": p["rating"]["average"],
+        }
         for p in results.items
     ]
 
@@ -140,7 +146,8 @@ def profile(slug: str):
     url = url_for("pages.profile", slug=slug, _external=True)
     with Session(current_app.extensions["store"]) as session:
         photos = session.scalars(
-            select(Photo).where(Photo.clinic_id == detail["id"], Photo.consent.is_(True))
+            select(Photo)
+            .where(Photo.clinic_id == detail["id"], Photo.consent.is_(True))
             .order_by(Photo.position, Photo.id)
         ).all()
     return render_template(
@@ -158,7 +165,9 @@ def profile(slug: str):
 def nearby_alternatives(detail: dict, count: int = 3) -> list[dict]:
     """Other well-ranked providers near this one offering one of its treatments."""
     loc = detail["location"]
-    query = SearchQuery(lat=loc["lat"], lon=loc["lon"], radius=25 * UNITS_KM["mi"], limit=count + 1, facets=False)
+    query = SearchQuery(
+        lat=loc["lat"], lon=loc["lon"], radius=25 * UNITS_KM["mi"], limit=count + 1, facets=False
+    )
     try:
         items = search(_client(), _alias(), query).items
     except Exception:  # noqa: BLE001 - alternatives are optional; the profile itself comes from the store
@@ -169,7 +178,8 @@ def nearby_alternatives(detail: dict, count: int = 3) -> list[dict]:
 
 @bp.get("/robots.txt")
 def robots():
-    body = f"User-agent: *\nDisallow: /api/\nDisallow: /clinic/\nSitemap: {url_for('pages.sitemap', _external=True)}\n"
+    sitemap_url = url_for("pages.sitemap", _external=True)
+    body = f"User-agent: *\nDisallow: /api/\nDisallow: /clinic/\nDisallow: /admin/\nSitemap: {sitemap_url}\n"
     return Response(body, mimetype="text/plain")
 
 
@@ -186,7 +196,10 @@ def sitemap():
 
 @bp.get("/sitemaps/pages.xml")
 def sitemap_pages():
-    entries = [{"loc": url_for("pages.home", _external=True)}, {"loc": url_for("pages.search_page", _external=True)}]
+    entries = [
+        {"loc": url_for("pages.home", _external=True)},
+        {"loc": url_for("pages.search_page", _external=True)},
+    ]
     entries += article_entries()
     return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")
 
@@ -199,8 +212,12 @@ def article_entries() -> list[dict]:
 
     entries = [{"loc": url_for("learn.index", _external=True)}]
     for article in all_articles():
-        entries.append({"loc": url_for("learn.article", slug=article.slug, _external=True),
-                        "lastmod": str(article.updated)})
+        entries.append(
+            {
+                "loc": url_for("learn.article", slug=article.slug, _external=True),
+                "lastmod": str(article.updated),
+            }
+        )
     return entries
 
 
@@ -218,8 +235,10 @@ def sitemap_providers(n: int):
     if not rows and n > 1:
         abort(404)
     entries = [
-        {"loc": url_for("pages.profile", slug=profile_slug(r.record), _external=True),
-         "lastmod": store.as_utc(r.updated_at).date().isoformat()}
+        {
+            "loc": url_for("pages.profile", slug=profile_slug(r.record), _external=True),
+            "lastmod": store.as_utc(r.updated_at).date().isoformat(),
+        }
         for r in rows
     ]
     return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")

@@ -10,8 +10,14 @@ from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnava
 PROBLEM_TYPE = "application/problem+json"
 
 
-def problem(status: int, title: str, detail: str | None = None, errors: list[dict] | None = None,
-            headers: dict | None = None, **extra) -> Response:
+def problem(
+    status: int,
+    title: str,
+    detail: str | None = None,
+    errors: list[dict] | None = None,
+    headers: dict | None = None,
+    **extra,
+) -> Response:
     body = {"type": "about:blank", "title": title, "status": status, **extra}
     if detail:
         body["detail"] = detail

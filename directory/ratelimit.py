@@ -38,7 +38,9 @@ class SQLStorage(Storage):
 
     STORAGE_SCHEME = ["directory+sql"]
 
-    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, engine: Engine | None = None, **_):
+    def __init__(
+        self, uri: str | None = None, wrap_exceptions: bool = False, engine: Engine | None = None, **_
+    ):
         super().__init__(uri, wrap_exceptions)
         self.engine = engine
 
@@ -49,7 +51,9 @@ class SQLStorage(Storage):
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
         now = time.time()
         with self.engine.begin() as conn:
-            count = conn.execute(INCR, {"key": key, "amount": amount, "expires": now + expiry, "now": now}).scalar_one()
+            count = conn.execute(
+                INCR, {"key": key, "amount": amount, "expires": now + expiry, "now": now}
+            ).scalar_one()
             if random.random() < 0.01:  # sweep expired windows now and then
                 conn.execute(text("DELETE FROM rate_limits WHERE expires_at <= :now"), {"now": now})
         return count
@@ -64,7 +68,9 @@ class SQLStorage(Storage):
 
     def get_expiry(self, key: str) -> float:
         with self.engine.connect() as conn:
-            row = conn.execute(text("SELECT expires_at FROM rate_limits WHERE key = :key"), {"key": key}).first()
+            row = conn.execute(
+                text("SELECT expires_at FROM rate_limits WHERE key = :key"), {"key": key}
+            ).first()
         return row[0] if row else time.time()
 
     def check(self) -> bool:

@@ -114,9 +114,7 @@ class FrontMatter(Schema):
         validate=validate.Regexp(SLUG, error="Use lowercase letters, digits and single hyphens."),
     )
     description = fields.String(required=True, validate=validate.Length(min=1, max=300))
-    treatment = fields.String(
-        required=True, validate=validate.OneOf(sorted(vocabulary.treatments()))
-    )
+    treatment = fields.String(required=True, validate=validate.OneOf(sorted(vocabulary.treatments())))
     published = fields.Date(required=True)
     updated = fields.Date(load_default=None)
     reading_minutes = fields.Integer(load_default=None, validate=validate.Range(1, 120))
@@ -187,9 +185,7 @@ def parse_article(path: Path) -> Article:
     """Read one Markdown file with front matter; raise ArticleError naming the file and field."""
     match = FRONT_MATTER.match(path.read_text(encoding="utf-8"))
     if not match:
-        raise ArticleError(
-            [(path, "front matter", "The file must start with a --- YAML block ---.")]
-        )
+        raise ArticleError([(path, "front matter", "The file must start with a --- YAML block ---.")])
     try:
         raw = yaml.safe_load(match.group(1))
     except yaml.YAMLError as err:
@@ -199,9 +195,7 @@ def parse_article(path: Path) -> Article:
     try:
         meta = FrontMatter().load(raw)
     except ValidationError as err:
-        raise ArticleError(
-            [(path, name, reason) for name, reason in flatten(err.messages)]
-        ) from err
+        raise ArticleError([(path, name, reason) for name, reason in flatten(err.messages)]) from err
     html, text, toc = render(match.group(2))
     minutes = meta["reading_minutes"] or max(1, round(len(text.split()) / WORDS_PER_MINUTE))
     return Article(
@@ -277,34 +271,11 @@ def _actions(name: str, articles: Iterable[Article]) -> Iterator[dict]:
 
 def index_articles(client: Elasticsearch, alias: str, articles: Iterable[Article]) -> str:
     """Index articles into a fresh index and swap `alias` to it; return the new index name."""
-    name = index.new_index_name(alias)
     settings = {k: v for k, v in index_settings().items() if k != "analysis"}
-    client.indices.create(
-        index=name,
-        settings={**settings, "number_of_replicas": 0, "refresh_interval": "-1"},
-        mappings=MAPPING,
+    # A handful of documents: any rejected one is a bug in MAPPING, so fail loudly.
+    name, _ = index.build_and_swap(
+        client, alias, settings, MAPPING, lambda name: helpers.bulk(client, _actions(name, articles))
     )
-    try:
-        # A handful of documents: any rejected one is a bug in MAPPING, so fail loudly.
-        helpers.bulk(client, _actions(name, articles))
-        client.indices.put_settings(
-            index=name,
-            settings={
-                "number_of_replicas": settings["number_of_replicas"],
-                "refresh_interval": None,
-            },
-        )
-        client.indices.refresh(index=name)
-        client.cluster.health(index=name, wait_for_status="yellow", timeout="60s")
-        old = index.indices_behind(client, alias)
-        actions = [{"remove": {"index": n, "alias": alias}} for n in old]
-        actions.append({"add": {"index": name, "alias": alias}})
-        client.indices.update_aliases(actions=actions)
-    except BaseException:
-        client.options(ignore_status=404).indices.delete(index=name)
-        raise
-    for n in old:
-        client.options(ignore_status=404).indices.delete(index=n)
     return name
 
 

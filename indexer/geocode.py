@@ -57,9 +57,7 @@ def _norm(text: str) -> str:
     return ",".join(part for part in (" ".join(s.split()) for s in text.split(",")) if part)
 
 
-_STATE_LOOKUP = {_norm(name): code for code, name in STATES.items()} | {
-    code.lower(): code for code in STATES
-}
+_STATE_LOOKUP = {_norm(name): code for code, name in STATES.items()} | {code.lower(): code for code in STATES}
 _MAX_STATE_WORDS = max(len(name.split()) for name in _STATE_LOOKUP)
 
 
@@ -362,9 +360,7 @@ def address_query(address: dict) -> str:
     return ", ".join(p for p in (part("street"), part("city"), region, foreign) if p)
 
 
-def geocode_address(
-    geocoder: Geocoder | CachedGeocoder, address: dict
-) -> tuple[float, float] | None:
+def geocode_address(geocoder: Geocoder | CachedGeocoder, address: dict) -> tuple[float, float] | None:
     """(lat, lon) of an address: the full line, else its ZIP alone, else its city and state."""
     country = address.get("country")
     queries = [address_query(address)]

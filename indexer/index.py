@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from elasticsearch import Elasticsearch, helpers
 
 from indexer.mapping import MAPPING, index_settings, to_document
 
 CHUNK_SIZE = 1000
+T = TypeVar("T")
 
 
 @dataclass
@@ -66,6 +68,41 @@ def bulk_index(
     return result
 
 
+def build_and_swap(
+    client: Elasticsearch, alias: str, settings: dict, mappings: dict, fill: Callable[[str], T]
+) -> tuple[str, T]:
+    """Create a new index, `fill(name)` it, then point `alias` at it in one atomic request.
+
+    The new index starts with replicas and refresh off (faster bulk loads) and gets the
+    configured values back before the swap. On any failure or Ctrl-C it is deleted and the
+    alias keeps serving the old index; after a swap the old indices are deleted.
+    """
+    name = new_index_name(alias)
+    client.indices.create(
+        index=name,
+        settings={**settings, "number_of_replicas": 0, "refresh_interval": "-1"},
+        mappings=mappings,
+    )
+    try:
+        filled = fill(name)
+        client.indices.put_settings(
+            index=name,
+            settings={"number_of_replicas": settings["number_of_replicas"], "refresh_interval": None},
+        )
+        client.indices.refresh(index=name)
+        client.cluster.health(index=name, wait_for_status="yellow", timeout="60s")
+        old = indices_behind(client, alias)
+        actions = [{"remove": {"index": n, "alias": alias}} for n in old]
+        actions.append({"add": {"index": name, "alias": alias}})
+        client.indices.update_aliases(actions=actions)
+    except BaseException:
+        client.options(ignore_status=404).indices.delete(index=name)
+        raise
+    for n in old:
+        client.options(ignore_status=404).indices.delete(index=n)
+    return name, filled
+
+
 def rebuild(
     client: Elasticsearch,
     alias: str,
@@ -73,32 +110,9 @@ def rebuild(
     on_progress: Callable[[int], None] = lambda n: None,
 ) -> tuple[str, BulkResult]:
     """Load records into a fresh index and swap `alias` to it; return the new index name."""
-    index = new_index_name(alias)
-    settings = index_settings()
-    client.indices.create(
-        index=index,
-        settings={**settings, "number_of_replicas": 0, "refresh_interval": "-1"},
-        mappings=MAPPING,
+    return build_and_swap(
+        client, alias, index_settings(), MAPPING, lambda name: bulk_index(client, name, records, on_progress)
     )
-    try:
-        result = bulk_index(client, index, records, on_progress)
-        client.indices.put_settings(
-            index=index,
-            settings={"number_of_replicas": settings["number_of_replicas"], "refresh_interval": None},
-        )
-        client.indices.refresh(index=index)
-        client.cluster.health(index=index, wait_for_status="yellow", timeout="60s")
-        old = indices_behind(client, alias)
-        actions = [{"remove": {"index": name, "alias": alias}} for name in old]
-        actions.append({"add": {"index": index, "alias": alias}})
-        client.indices.update_aliases(actions=actions)
-    except BaseException:
-        # Interrupted (Ctrl-C) or failed: the alias still points at the old index.
-        client.options(ignore_status=404).indices.delete(index=index)
-        raise
-    for name in old:
-        client.options(ignore_status=404).indices.delete(index=name)
-    return index, result
 
 
 def upsert(client: Elasticsearch, alias: str, records: Iterable[dict]) -> BulkResult:

@@ -8,6 +8,7 @@ distribution (no analysis-common, no mapper-extras, no scripts) and on a full on
 from __future__ import annotations
 
 import os
+
 from indexer import derive, vocabulary
 
 KEYWORD = {"type": "keyword"}
@@ -40,9 +41,7 @@ MAPPING = {
         "hours": NOT_INDEXED,
         "timezone": KEYWORD,
         "open_minutes": {"type": "integer_range"},
-        "price": {
-            "properties": {"min": {"type": "float"}, "max": {"type": "float"}, "currency": KEYWORD}
-        },
+        "price": {"properties": {"min": {"type": "float"}, "max": {"type": "float"}, "currency": KEYWORD}},
         # Nested so "verified and unexpired" is checked on one certification at query time,
         # against the real date, not against the date the document was indexed.
         "certifications": {

@@ -66,8 +66,6 @@ def _drain_batch(engine: Engine, client: Elasticsearch, alias: str, batch: int) 
             return DrainResult(failed=len(ids), error=type(err).__name__)
         failed = {rid for rid, _ in result.errors}
         done = (ids - failed) | (ids - set(records))  # listings gone from the store need nothing
-        session.execute(
-            delete(OutboxEntry).where(OutboxEntry.id <= last_id, OutboxEntry.clinic_id.in_(done))
-        )
+        session.execute(delete(OutboxEntry).where(OutboxEntry.id <= last_id, OutboxEntry.clinic_id.in_(done)))
         session.commit()
         return DrainResult(indexed=result.indexed, failed=len(failed))

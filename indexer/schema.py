@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import (
@@ -45,7 +45,9 @@ class Hours(Schema):
 
     timezone = fields.String(required=True)
     mon, tue, wed, thu, fri, sat, sun = (
-        fields.List(fields.String(validate=validate.Regexp(SPAN, error="Use HH:MM-HH:MM.")), load_default=list)
+        fields.List(
+            fields.String(validate=validate.Regexp(SPAN, error="Use HH:MM-HH:MM.")), load_default=list
+        )
         for _ in DAYS
     )
 

@@ -163,4 +163,6 @@ def diff(old: dict | None, new: dict) -> dict:
 
 
 def audit(session: Session, clinic_id: str, actor: str, source: str, action: str, changes: dict) -> None:
-    session.add(AuditEntry(clinic_id=clinic_id, at=now(), actor=actor, source=source, action=action, changes=changes))
+    session.add(
+        AuditEntry(clinic_id=clinic_id, at=now(), actor=actor, source=source, action=action, changes=changes)
+    )

@@ -329,9 +329,7 @@ class _Maker:
             for medical, table in ((True, CERTS_MEDICAL), (False, CERTS_SPA))
         }
 
-    def clinic(
-        self, clinic_id: str, zc: Zip, reviews: tuple[int, int], city: str | None = None
-    ) -> dict:
+    def clinic(self, clinic_id: str, zc: Zip, reviews: tuple[int, int], city: str | None = None) -> dict:
         """One complete record at ``zc``; ``city`` overrides the USPS spelling of the city."""
         rng = self.rng
         city = city or zc.city
@@ -392,9 +390,7 @@ class _Maker:
         person = f"{rng.choice(FIRST_NAMES)} {rng.choice(SURNAMES)}"
         return f"{rng.choice(ADJECTIVES)} {label} by {person}"
 
-    def description(
-        self, name: str, noun: str, city: str, state: str, treatments: list[str]
-    ) -> str:
+    def description(self, name: str, noun: str, city: str, state: str, treatments: list[str]) -> str:
         rng = self.rng
         opener = rng.choice(OPENERS).format(
             name=name, style=rng.choice(STYLES), noun=noun, city=city, state=state,
@@ -711,9 +707,7 @@ def write_ndjson(records: Iterable[dict], out: TextIO) -> int:
 def main(argv: list[str] | None = None) -> None:
     """Command line: the sample directory by default, or --count synthetic records."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--count", type=int, help="generate this many records instead of the sample"
-    )
+    parser.add_argument("--count", type=int, help="generate this many records instead of the sample")
     parser.add_argument("--seed", type=int, help="random seed (default: 42, or 7 for the sample)")
     parser.add_argument("--reviews", type=int, nargs=2, default=(0, 60), metavar=("LOW", "HIGH"))
     parser.add_argument("--out", type=Path, help="output file (default: stdout)")

@@ -125,8 +125,14 @@ def articles_indexed(es: Elasticsearch, directory_settings: Settings) -> str:
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Map tiles come from the network in production; here they fail fast, and markers must still show.
 NO_TILES = "http://127.0.0.1:9/{z}/{x}/{y}.png"

@@ -311,7 +311,7 @@ def start() -> None:
         (HOME / "tmp").mkdir(exist_ok=True)
         if user is not None:
             os.chown(HOME / "tmp", user.pw_uid, user.pw_gid)
-        console = open(HOME / "console.log", "wb")
+        console = open(HOME / "console.log", "wb")  # noqa: SIM115 - the node outlives this call
         say(f"starting Elasticsearch {VERSION} on {URL} (data in {DATA})")
         proc = subprocess.Popen(
             [str(DIST / "bin" / "elasticsearch"), "-p", str(PIDFILE)],

@@ -20,7 +20,9 @@ class ApiBlueprint(Blueprint):
     ARGUMENTS_PARSER = Parser()
 
 
-blp = ApiBlueprint("api", __name__, url_prefix="/api/v1", description="Search providers, suggestions, articles.")
+blp = ApiBlueprint(
+    "api", __name__, url_prefix="/api/v1", description="Search providers, suggestions, articles."
+)
 
 EXPOSED_HEADERS = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 

@@ -62,9 +62,7 @@ class Articles(MethodView):
         """Educational articles: the best matches for q, or all of them newest first."""
         q = args.get("q", "").strip()
         if q:
-            hits = search_articles(
-                current_app.extensions["elasticsearch"], alias(), q, args["limit"]
-            )
+            hits = search_articles(current_app.extensions["elasticsearch"], alias(), q, args["limit"])
             return json_response({"total": hits.total, "results": [summary(h) for h in hits]})
         articles = all_articles()
         return json_response(

@@ -20,10 +20,14 @@ class Address(Schema):
 
 
 class Rating(Schema):
-    average = fields.Float(allow_none=True, metadata={"description": "Mean of all review ratings (null without reviews)."})
+    average = fields.Float(
+        allow_none=True, metadata={"description": "Mean of all review ratings (null without reviews)."}
+    )
     count = fields.Integer()
     weighted = fields.Float(metadata={"description": "Bayesian-weighted rating used for ranking."})
-    histogram = fields.Dict(keys=fields.String(), values=fields.Integer(), metadata={"description": "Reviews per star."})
+    histogram = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "Reviews per star."}
+    )
 
 
 class Certification(Schema):
@@ -50,7 +54,9 @@ class Explain(Schema):
     sort = fields.String()
     sort_values = fields.List(fields.Raw())
     score = fields.Float(allow_none=True)
-    factors = fields.Dict(metadata={"description": "rating, credentials, distance and text factors of sort=best."})
+    factors = fields.Dict(
+        metadata={"description": "rating, credentials, distance and text factors of sort=best."}
+    )
 
 
 class ProviderSummary(Schema):
@@ -60,7 +66,9 @@ class ProviderSummary(Schema):
     url = fields.Url(metadata={"description": "The provider's profile page."})
     address = fields.Nested(Address)
     location = fields.Nested(Point)
-    distance_km = fields.Float(allow_none=True, metadata={"description": "From the search centre, when one was given."})
+    distance_km = fields.Float(
+        allow_none=True, metadata={"description": "From the search centre, when one was given."}
+    )
     rating = fields.Nested(Rating)
     certifications = fields.List(fields.Nested(Certification))
     treatments = fields.List(fields.Nested(Treatment))
@@ -86,7 +94,9 @@ class Facets(Schema):
 
 class SearchResponse(Schema):
     total = fields.Integer(metadata={"description": "Matches of the whole query, across all pages."})
-    next_cursor = fields.String(allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last."})
+    next_cursor = fields.String(
+        allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last."}
+    )
     origin = fields.Nested(Point, allow_none=True, metadata={"description": "The resolved search centre."})
     results = fields.List(fields.Nested(ProviderSummary))
     facets = fields.Nested(Facets, allow_none=True)
@@ -143,4 +153,6 @@ class Problem(Schema):
     status = fields.Integer()
     detail = fields.String()
     errors = fields.List(fields.Dict(), metadata={"description": '[{"parameter": ..., "reason": ...}]'})
-    suggestions = fields.List(fields.String(), metadata={"description": "Close matches for an unknown location."})
+    suggestions = fields.List(
+        fields.String(), metadata={"description": "Close matches for an unknown location."}
+    )

@@ -12,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from directory.api import blp
 from directory.api import schemas as s
+from directory.listing import get_record, provider_detail
 from directory.problems import problem
 from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import SearchArgs
-from directory.listing import get_record, provider_detail
 from directory.search.core import suggest
 from indexer.store import Clinic, as_utc
 
@@ -48,11 +48,16 @@ class Providers(MethodView):
         except PlaceNotFound as err:
             hint = f" Did you mean: {'; '.join(err.suggestions)}?" if err.suggestions else ""
             return problem(
-                400, "Unknown place", f"No place called {err.place!r} was found.{hint}",
-                [{"parameter": "location", "reason": "unknown place"}], suggestions=err.suggestions,
+                400,
+                "Unknown place",
+                f"No place called {err.place!r} was found.{hint}",
+                [{"parameter": "location", "reason": "unknown place"}],
+                suggestions=err.suggestions,
             )
         try:
-            results = search(current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index, query)
+            results = search(
+                current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index, query
+            )
         except CursorError as err:
             return problem(400, "Bad Request", str(err), [{"parameter": "cursor", "reason": str(err)}])
         for item in results.items:
@@ -85,8 +90,11 @@ class Provider(MethodView):
 @blp.route("/providers/export")
 class Export(MethodView):
     @blp.arguments(s.ExportArgs, location="query")
-    @blp.response(200, description="NDJSON: one listing per line, oldest change first.",
-                  content_type="application/x-ndjson")
+    @blp.response(
+        200,
+        description="NDJSON: one listing per line, oldest change first.",
+        content_type="application/x-ndjson",
+    )
     def get(self, args: dict):
         """Stream every listing changed since a time, for partners keeping a mirror in sync."""
         engine = current_app.extensions["store"]
@@ -98,7 +106,10 @@ class Export(MethodView):
                 while True:
                     rows = session.execute(
                         select(Clinic.id, Clinic.updated_at, Clinic.record)
-                        .where((Clinic.updated_at > last[0]) | ((Clinic.updated_at == last[0]) & (Clinic.id > last[1])))
+                        .where(
+                            (Clinic.updated_at > last[0])
+                            | ((Clinic.updated_at == last[0]) & (Clinic.id > last[1]))
+                        )
                         .order_by(Clinic.updated_at, Clinic.id)
                         .limit(500)
                     ).all()
@@ -117,11 +128,14 @@ class Suggest(MethodView):
     @blp.response(200, s.SuggestResponse)
     def get(self, args: dict):
         """Autocomplete over clinic names, cities and treatments while the user types."""
-        items = suggest(current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index,
-                        args["q"], args["limit"])
+        items = suggest(
+            current_app.extensions["elasticsearch"],
+            current_app.config["SETTINGS"].index,
+            args["q"],
+            args["limit"],
+        )
         for item in items:
             if item["type"] == "clinic":
                 item["url"] = profile_url(item["slug"])
             item.pop("slug", None)
         return json_response({"suggestions": items}, max_age=300)
-

@@ -43,8 +43,12 @@ def secret_key(app: Flask, root: Path) -> str:
 def init_app(app: Flask, root: Path) -> None:
     app.config["SECRET_KEY"] = secret_key(app, root)
     app.config.setdefault("SESSION_COOKIE_SECURE", False)
-    app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      REMEMBER_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_SAMESITE="Lax")
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+    )
     app.config.setdefault("PHOTO_DIR", str(root / "var" / "photos"))
     app.session_interface = SessionInterface()
 
@@ -86,8 +90,9 @@ def start_outbox_worker(app: Flask) -> None:
             time.sleep(app.config.get("OUTBOX_INTERVAL", OUTBOX_INTERVAL))
             try:
                 if outbox.pending(app.extensions["store"]):
-                    outbox.drain(app.extensions["store"], app.extensions["elasticsearch"],
-                                 app.config["SETTINGS"].index)
+                    outbox.drain(
+                        app.extensions["store"], app.extensions["elasticsearch"], app.config["SETTINGS"].index
+                    )
             except Exception:  # noqa: BLE001 - keep retrying; the rows stay queued
                 log.warning("outbox drain failed", exc_info=True)
 

@@ -39,12 +39,19 @@ def password_problem(password: str, email: str) -> str | None:
 
 def issue_link(session: Session, account: Account, purpose: str) -> str:
     """Create a one-time link token; earlier unused links of the account stop working."""
-    for old in session.scalars(select(AccountLink).where(AccountLink.account_id == account.id,
-                                                         AccountLink.used_at.is_(None))):
+    for old in session.scalars(
+        select(AccountLink).where(AccountLink.account_id == account.id, AccountLink.used_at.is_(None))
+    ):
         old.used_at = now()
     token = secrets.token_urlsafe(32)
-    session.add(AccountLink(account_id=account.id, token_hash=_digest(token), purpose=purpose,
-                            expires_at=now() + LINK_LIFETIME[purpose]))
+    session.add(
+        AccountLink(
+            account_id=account.id,
+            token_hash=_digest(token),
+            purpose=purpose,
+            expires_at=now() + LINK_LIFETIME[purpose],
+        )
+    )
     return token
 
 
@@ -74,8 +81,12 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 def login_allowed(email: str, address: str) -> bool:
     """At most LOGIN_LIMIT attempts per address and per email, counted in the shared store."""
     limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
-    return all([limiter.hit(LOGIN_LIMIT, "login-ip", address),
-                limiter.hit(LOGIN_LIMIT, "login-email", email.strip().lower())])
+    return all(
+        [
+            limiter.hit(LOGIN_LIMIT, "login-ip", address),
+            limiter.hit(LOGIN_LIMIT, "login-email", email.strip().lower()),
+        ]
+    )
 
 
 def set_password_url(token: str) -> str:

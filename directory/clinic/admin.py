@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.clinic.models import CredentialClaim, ListingReport, REPORT_KINDS
+from directory.clinic.models import REPORT_KINDS, CredentialClaim, ListingReport
 from indexer import outbox, vocabulary
 from indexer.store import Clinic, audit, now
 
@@ -35,14 +35,26 @@ def store():
 @admin_required
 def queue():
     with Session(store()) as db:
-        claims = db.scalars(select(CredentialClaim).where(CredentialClaim.status == "pending")
-                            .order_by(CredentialClaim.id)).all()
-        reports = db.scalars(select(ListingReport).where(ListingReport.status == "open")
-                             .order_by(ListingReport.id)).all()
-        names = {c.id: c.record["name"] for c in db.scalars(
-            select(Clinic).where(Clinic.id.in_({x.clinic_id for x in [*claims, *reports]})))}
-    return render_template("admin/queue.html", claims=claims, reports=reports, names=names,
-                           certifications=vocabulary.certifications(), kinds=REPORT_KINDS)
+        claims = db.scalars(
+            select(CredentialClaim).where(CredentialClaim.status == "pending").order_by(CredentialClaim.id)
+        ).all()
+        reports = db.scalars(
+            select(ListingReport).where(ListingReport.status == "open").order_by(ListingReport.id)
+        ).all()
+        names = {
+            c.id: c.record["name"]
+            for c in db.scalars(
+                select(Clinic).where(Clinic.id.in_({x.clinic_id for x in [*claims, *reports]}))
+            )
+        }
+    return render_template(
+        "admin/queue.html",
+        claims=claims,
+        reports=reports,
+        names=names,
+        certifications=vocabulary.certifications(),
+        kinds=REPORT_KINDS,
+    )
 
 
 @bp.post("/claims/<int:claim_id>")
@@ -71,8 +83,14 @@ def decide_claim(claim_id: int):
         row.record = record
         claim.status = "verified" if decision == "verify" else "rejected"
         claim.reason, claim.decided_by, claim.decided_at = reason or None, current_user.email, now()
-        audit(db, claim.clinic_id, current_user.email, "admin", f"credential-{claim.status}",
-              {"certification": [claim.code, claim.status], "reason": [None, reason or None]})
+        audit(
+            db,
+            claim.clinic_id,
+            current_user.email,
+            "admin",
+            f"credential-{claim.status}",
+            {"certification": [claim.code, claim.status], "reason": [None, reason or None]},
+        )
         outbox.enqueue(db, claim.clinic_id)
         db.commit()
     outbox.drain(store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index)

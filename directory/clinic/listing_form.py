@@ -61,8 +61,15 @@ def values_from_form(form: MultiDict) -> dict:
     values = {k: form.get(k, "").strip() for k in ("name", "description", "phone", "website", "email")}
     for key in ADDRESS_FIELDS:
         values[f"address.{key}"] = form.get(f"address.{key}", "").strip()
-    for key in ("hours.timezone", *(f"hours.{d}" for d in DAYS), "price_range.min", "price_range.max",
-                "price_range.currency", "location.lat", "location.lon"):
+    for key in (
+        "hours.timezone",
+        *(f"hours.{d}" for d in DAYS),
+        "price_range.min",
+        "price_range.max",
+        "price_range.currency",
+        "location.lat",
+        "location.lon",
+    ):
         values[key] = form.get(key, "").strip()
     values["treatments"] = form.getlist("treatments")
     rows: dict[int, dict] = {}
@@ -102,8 +109,10 @@ def build_record(values: dict, current: dict) -> ListingForm:
         "phone": values["phone"] or None,
         "website": values["website"] or None,
         "email": values["email"] or None,
-        "hours": {"timezone": values["hours.timezone"],
-                  **{d: [s.strip() for s in values[f"hours.{d}"].split(",") if s.strip()] for d in DAYS}},
+        "hours": {
+            "timezone": values["hours.timezone"],
+            **{d: [s.strip() for s in values[f"hours.{d}"].split(",") if s.strip()] for d in DAYS},
+        },
         "treatments": values["treatments"],
         "price_range": _price(values),
         "certifications": certs,
@@ -129,8 +138,12 @@ def _price(values: dict) -> dict | None:
 
 def _cert_key(cert: dict) -> tuple:
     expires = cert.get("expires")
-    return (cert.get("code"), cert.get("number") or None, cert.get("issuer") or None,
-            str(expires) if expires else None)
+    return (
+        cert.get("code"),
+        cert.get("number") or None,
+        cert.get("issuer") or None,
+        str(expires) if expires else None,
+    )
 
 
 def _field_name(path: str) -> str:

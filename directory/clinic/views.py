@@ -9,7 +9,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import (
-    Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, session, url_for,
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
 )
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -18,9 +27,14 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from directory.clinic import accounts
 from directory.clinic.listing_form import (
-    EXTRA_CERT_ROWS, SCHEMA, address_changed, build_record, values_from_form, values_from_record,
+    EXTRA_CERT_ROWS,
+    SCHEMA,
+    address_changed,
+    build_record,
+    values_from_form,
+    values_from_record,
 )
-from directory.clinic.models import Account, CredentialClaim, ListingReport, Photo, REPORT_KINDS
+from directory.clinic.models import REPORT_KINDS, Account, CredentialClaim, ListingReport, Photo
 from indexer import outbox, vocabulary
 from indexer.derive import id_from_slug
 from indexer.geocode import geocode_address
@@ -52,11 +66,14 @@ def actor() -> str:
 
 def sync_now() -> bool:
     """Index queued changes at once; False when Elasticsearch is unavailable (the worker retries)."""
-    result = outbox.drain(store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index)
+    result = outbox.drain(
+        store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index
+    )
     return result.error is None
 
 
 # --- accounts -----------------------------------------------------------------------------
+
 
 @bp.route("/clinic/login", methods=["GET", "POST"])
 def login():
@@ -64,8 +81,9 @@ def login():
     if request.method == "POST":
         email = request.form.get("email", "")
         if not accounts.login_allowed(email, request.remote_addr or "?"):
-            return render_template("clinic/login.html", error="Too many attempts. Wait a minute and try again.",
-                                   email=email), 429
+            return render_template(
+                "clinic/login.html", error="Too many attempts. Wait a minute and try again.", email=email
+            ), 429
         with Session(store(), expire_on_commit=False) as db:
             account = accounts.authenticate(db, email, request.form.get("password", ""))
             if account is not None:
@@ -77,7 +95,9 @@ def login():
             login_user(account)
             return redirect(url_for("clinic.home"))
         error = "That email and password do not match an account."
-    return render_template("clinic/login.html", error=error, email=request.form.get("email", "")), 401 if error else 200
+    return render_template(
+        "clinic/login.html", error=error, email=request.form.get("email", "")
+    ), 401 if error else 200
 
 
 @bp.post("/clinic/logout")
@@ -110,8 +130,9 @@ def set_password(token: str):
                 login_user(account)
                 flash("Your password is set.")
                 return redirect(url_for("clinic.home"))
-        return render_template("clinic/set_password.html", invalid=False, email=account.email,
-                               purpose=link.purpose, error=error), 400 if error else 200
+        return render_template(
+            "clinic/set_password.html", invalid=False, email=account.email, purpose=link.purpose, error=error
+        ), 400 if error else 200
 
 
 @bp.get("/clinic/")
@@ -124,6 +145,7 @@ def home():
 
 # --- the listing form ---------------------------------------------------------------------
 
+
 @bp.route("/clinic/listing", methods=["GET", "POST"])
 @login_required
 def listing():
@@ -133,8 +155,11 @@ def listing():
         if row is None:
             abort(404)
         current, version = row.record, row.version
-        claims = db.scalars(select(CredentialClaim).where(CredentialClaim.clinic_id == clinic_id)
-                            .order_by(CredentialClaim.id.desc())).all()
+        claims = db.scalars(
+            select(CredentialClaim)
+            .where(CredentialClaim.clinic_id == clinic_id)
+            .order_by(CredentialClaim.id.desc())
+        ).all()
         db.expunge_all()
     if request.method == "GET":
         return render_listing(clinic_id, values_from_record(current), version, claims=claims)
@@ -145,21 +170,41 @@ def listing():
     if location_error:
         form.errors["address.street"] = location_error
     if form.errors:
-        return render_listing(clinic_id, values, request.form.get("version", version), form.errors,
-                              claims=claims, location=location), 400
+        return render_listing(
+            clinic_id,
+            values,
+            request.form.get("version", version),
+            form.errors,
+            claims=claims,
+            location=location,
+        ), 400
     form.record["location"] = location
     if request.form.get("action") == "preview":
-        return render_listing(clinic_id, values, request.form.get("version", version), claims=claims,
-                              location=location, notice="Check the pin: drag it if the place is not right, then save.")
+        return render_listing(
+            clinic_id,
+            values,
+            request.form.get("version", version),
+            claims=claims,
+            location=location,
+            notice="Check the pin: drag it if the place is not right, then save.",
+        )
     form.record["updated_at"] = datetime.now(UTC)
     record = SCHEMA.dump(form.record)
     conflict = save_listing(clinic_id, record, request.form.get("version", ""), form.new_claims)
     if conflict:
         # The stale version stays in the form, so saving again conflicts again until a reload.
-        message = ("Someone else saved this listing after you opened it. Your changes are below but were NOT "
-                   "saved; reload the page to see the latest version, then apply your changes again.")
-        return render_listing(clinic_id, values, request.form.get("version", ""), claims=claims,
-                              location=location, conflict=message), 409
+        message = (
+            "Someone else saved this listing after you opened it. Your changes are below but were NOT "
+            "saved; reload the page to see the latest version, then apply your changes again."
+        )
+        return render_listing(
+            clinic_id,
+            values,
+            request.form.get("version", ""),
+            claims=claims,
+            location=location,
+            conflict=message,
+        ), 409
     if sync_now():
         flash("Saved. Your listing is updated in search.")
     else:
@@ -181,7 +226,9 @@ def choose_location(form, current: dict) -> tuple[dict | None, str | None]:
         return current.get("location"), None
     point = geocode_address(current_app.extensions["geocoder"], form.record["address"])
     if point is None:
-        return current.get("location"), "We could not place this address on the map. Check it, or drag the pin."
+        return current.get(
+            "location"
+        ), "We could not place this address on the map. Check it, or drag the pin."
     return {"lat": point[0], "lon": point[1]}, None
 
 
@@ -191,14 +238,23 @@ def save_listing(clinic_id: str, record: dict, version: str, claims: list[dict])
         row = db.get(Clinic, clinic_id)
         if str(row.version) != version:
             return True
-        changes = {k: [row.record.get(k), record.get(k)] for k in record if row.record.get(k) != record.get(k)}
+        changes = {
+            k: [row.record.get(k), record.get(k)] for k in record if row.record.get(k) != record.get(k)
+        }
         changes.pop("updated_at", None)
         row.record, row.updated_at = record, now()
         row.source = "admin" if current_user.is_admin else "clinic"
         audit(db, clinic_id, actor(), row.source, "edit", changes)
         for claim in claims:
-            db.add(CredentialClaim(clinic_id=clinic_id, code=claim["code"], number=claim.get("number"),
-                                   status="pending", created_at=now()))
+            db.add(
+                CredentialClaim(
+                    clinic_id=clinic_id,
+                    code=claim["code"],
+                    number=claim.get("number"),
+                    status="pending",
+                    created_at=now(),
+                )
+            )
         outbox.enqueue(db, clinic_id)
         try:
             db.commit()  # UPDATE ... WHERE version = loaded version: a concurrent save fails here
@@ -208,16 +264,31 @@ def save_listing(clinic_id: str, record: dict, version: str, claims: list[dict])
     return False
 
 
-def render_listing(clinic_id, values, version, errors=None, claims=(), location=None, notice=None, conflict=None):
+def render_listing(
+    clinic_id, values, version, errors=None, claims=(), location=None, notice=None, conflict=None
+):
     with Session(store()) as db:
         current = db.get(Clinic, clinic_id).record
     location = location or current.get("location")
-    certs = values["certifications"] + [{"code": "", "issuer": "", "number": "", "expires": ""}] * EXTRA_CERT_ROWS
+    certs = (
+        values["certifications"] + [{"code": "", "issuer": "", "number": "", "expires": ""}] * EXTRA_CERT_ROWS
+    )
     return render_template(
-        "clinic/listing.html", clinic_id=clinic_id, values=values, version=version, errors=errors or {},
-        certs=certs, claims=claims, location=location, notice=notice, conflict=conflict, days=DAYS,
-        treatments=vocabulary.treatments(), certifications=vocabulary.certifications(),
-        name=current["name"], tile_url=current_app.config.get("TILE_URL"),
+        "clinic/listing.html",
+        clinic_id=clinic_id,
+        values=values,
+        version=version,
+        errors=errors or {},
+        certs=certs,
+        claims=claims,
+        location=location,
+        notice=notice,
+        conflict=conflict,
+        days=DAYS,
+        treatments=vocabulary.treatments(),
+        certifications=vocabulary.certifications(),
+        name=current["name"],
+        tile_url=current_app.config.get("TILE_URL"),
         as_admin=current_user.is_admin,
     )
 
@@ -227,12 +298,17 @@ def render_listing(clinic_id, values, version, errors=None, claims=(), location=
 def audit_trail():
     clinic_id = target_clinic()
     with Session(store()) as db:
-        entries = db.scalars(select(AuditEntry).where(AuditEntry.clinic_id == clinic_id)
-                             .order_by(AuditEntry.id.desc()).limit(200)).all()
+        entries = db.scalars(
+            select(AuditEntry)
+            .where(AuditEntry.clinic_id == clinic_id)
+            .order_by(AuditEntry.id.desc())
+            .limit(200)
+        ).all()
     return render_template("clinic/audit.html", entries=entries, clinic_id=clinic_id)
 
 
 # --- photos -------------------------------------------------------------------------------
+
 
 def photo_store():
     from directory.photos import PhotoStore
@@ -241,7 +317,9 @@ def photo_store():
 
 
 def clinic_photos(db: Session, clinic_id: str) -> list[Photo]:
-    return db.scalars(select(Photo).where(Photo.clinic_id == clinic_id).order_by(Photo.position, Photo.id)).all()
+    return db.scalars(
+        select(Photo).where(Photo.clinic_id == clinic_id).order_by(Photo.position, Photo.id)
+    ).all()
 
 
 @bp.route("/clinic/photos", methods=["GET", "POST"])
@@ -266,18 +344,30 @@ def photos():
             key = photo_store().save(processed)
             with Session(store()) as db:
                 position = len(clinic_photos(db, clinic_id))
-                db.add(Photo(clinic_id=clinic_id, file_key=key, content_type=processed.content_type,
-                             extension=processed.extension, width=processed.width, height=processed.height,
-                             caption=request.form.get("caption", "").strip()[:300], position=position,
-                             consent=True, uploaded_by=actor(), created_at=now()))
+                db.add(
+                    Photo(
+                        clinic_id=clinic_id,
+                        file_key=key,
+                        content_type=processed.content_type,
+                        extension=processed.extension,
+                        width=processed.width,
+                        height=processed.height,
+                        caption=request.form.get("caption", "").strip()[:300],
+                        position=position,
+                        consent=True,
+                        uploaded_by=actor(),
+                        created_at=now(),
+                    )
+                )
                 audit(db, clinic_id, actor(), current_user.role, "photo-added", {"photo": [None, key]})
                 db.commit()
             flash("Photo added.")
             return redirect(url_for("clinic.photos", **admin_args(clinic_id)))
     with Session(store()) as db:
         items = clinic_photos(db, clinic_id)
-    return render_template("clinic/photos.html", photos=items, error=error, clinic_id=clinic_id,
-                           as_admin=current_user.is_admin), 400 if error else 200
+    return render_template(
+        "clinic/photos.html", photos=items, error=error, clinic_id=clinic_id, as_admin=current_user.is_admin
+    ), 400 if error else 200
 
 
 def admin_args(clinic_id: str) -> dict:
@@ -299,7 +389,14 @@ def edit_photo(photo_id: int):
         photo.caption = request.form.get("caption", photo.caption).strip()[:300]
         if request.form.get("position", "").lstrip("-").isdigit():
             photo.position = int(request.form["position"])
-        audit(db, photo.clinic_id, actor(), current_user.role, "photo-edited", {"photo": [photo.file_key, photo.caption]})
+        audit(
+            db,
+            photo.clinic_id,
+            actor(),
+            current_user.role,
+            "photo-edited",
+            {"photo": [photo.file_key, photo.caption]},
+        )
         clinic_id = photo.clinic_id
         db.commit()
     flash("Photo updated.")
@@ -341,7 +438,7 @@ REPORT_LIMIT = "10 per hour"
 
 @bp.post("/providers/<slug>/report")
 def report(slug: str):
-    """"Report a problem with this listing": lands in the administrators' queue."""
+    """ "Report a problem with this listing": lands in the administrators' queue."""
     from limits import parse
     from limits.strategies import FixedWindowRateLimiter
 
@@ -352,14 +449,24 @@ def report(slug: str):
         if db.get(Clinic, clinic_id) is None:
             abort(404)
         if kind not in REPORT_KINDS or not 5 <= len(message) <= 2000:
-            flash("Please choose what is wrong and describe it in a few words (up to 2,000 characters).", "error")
+            flash(
+                "Please choose what is wrong and describe it in a few words (up to 2,000 characters).",
+                "error",
+            )
             return redirect(url_for("pages.profile", slug=slug) + "#report")
         limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
         if not limiter.hit(parse(REPORT_LIMIT), "report", request.remote_addr or "?"):
             abort(429)
-        db.add(ListingReport(clinic_id=clinic_id, kind=kind, message=message,
-                             contact=request.form.get("contact", "").strip()[:254] or None,
-                             status="open", created_at=now()))
+        db.add(
+            ListingReport(
+                clinic_id=clinic_id,
+                kind=kind,
+                message=message,
+                contact=request.form.get("contact", "").strip()[:254] or None,
+                status="open",
+                created_at=now(),
+            )
+        )
         db.commit()
     flash("Thank you. Our team will look into it.")
     return redirect(url_for("pages.profile", slug=slug) + "#report")

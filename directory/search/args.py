@@ -49,17 +49,26 @@ class SearchArgs(Schema):
         unknown = EXCLUDE
 
     lat = fields.Float(validate=validate.Range(-90, 90), metadata={"description": "Latitude of the centre."})
-    lon = fields.Float(validate=validate.Range(-180, 180), metadata={"description": "Longitude of the centre."})
+    lon = fields.Float(
+        validate=validate.Range(-180, 180), metadata={"description": "Longitude of the centre."}
+    )
     location = fields.String(
         validate=validate.Length(min=1, max=200),
         metadata={"description": 'A place to search around: "Charlotte, NC", "28202" or an address.'},
     )
-    bbox = BBoxField(metadata={"description": "Map area west,south,east,north (degrees).", "example": "-81,35,-80.5,35.4"})
+    bbox = BBoxField(
+        metadata={"description": "Map area west,south,east,north (degrees).", "example": "-81,35,-80.5,35.4"}
+    )
     radius = Distance(
         load_default=DEFAULT_RADIUS_KM,
-        metadata={"description": "Distance with unit (mi, km, m); default 25mi, at most 100mi.", "example": "10mi"},
+        metadata={
+            "description": "Distance with unit (mi, km, m); default 25mi, at most 100mi.",
+            "example": "10mi",
+        },
     )
-    q = fields.String(validate=validate.Length(max=200), metadata={"description": "Free text; small typos are tolerated."})
+    q = fields.String(
+        validate=validate.Length(max=200), metadata={"description": "Free text; small typos are tolerated."}
+    )
     treatment = fields.List(
         fields.String(validate=validate.OneOf(sorted(vocabulary.treatments()))),
         load_default=list,
@@ -68,21 +77,41 @@ class SearchArgs(Schema):
     certification = fields.List(
         fields.String(validate=validate.OneOf(sorted(vocabulary.certifications()))),
         load_default=list,
-        metadata={"description": "Credential code; repeat for any of several. Only verified, unexpired ones match."},
+        metadata={
+            "description": "Credential code; repeat for any of several. Only verified, unexpired ones match."
+        },
     )
     qualified = fields.Boolean(
         load_default=False, metadata={"description": "Only providers with a verified, unexpired credential."}
     )
-    min_rating = fields.Float(validate=validate.Range(1, 5), metadata={"description": "Mean review rating at least this."})
-    min_reviews = fields.Integer(validate=validate.Range(min=0), metadata={"description": "At least this many reviews."})
+    min_rating = fields.Float(
+        validate=validate.Range(1, 5), metadata={"description": "Mean review rating at least this."}
+    )
+    min_reviews = fields.Integer(
+        validate=validate.Range(min=0), metadata={"description": "At least this many reviews."}
+    )
     max_price = fields.Float(
         validate=validate.Range(min=0), metadata={"description": "Cheapest session price at most this (USD)."}
     )
-    open_now = fields.Boolean(load_default=False, metadata={"description": "Open right now, in the clinic's time zone."})
-    sort = fields.String(load_default="best", validate=validate.OneOf(SORTS), metadata={"description": "best, distance or rating."})
-    limit = fields.Integer(load_default=20, validate=validate.Range(1, 100), metadata={"description": "Results per page (1-100)."})
-    cursor = fields.String(validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."})
-    explain = fields.Boolean(load_default=False, metadata={"description": "Explain each result's ranking factors."})
+    open_now = fields.Boolean(
+        load_default=False, metadata={"description": "Open right now, in the clinic's time zone."}
+    )
+    sort = fields.String(
+        load_default="best",
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "best, distance or rating."},
+    )
+    limit = fields.Integer(
+        load_default=20,
+        validate=validate.Range(1, 100),
+        metadata={"description": "Results per page (1-100)."},
+    )
+    cursor = fields.String(
+        validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."}
+    )
+    explain = fields.Boolean(
+        load_default=False, metadata={"description": "Explain each result's ranking factors."}
+    )
     facets = fields.Boolean(load_default=True, metadata={"description": "Include facet counts."})
 
     @validates_schema

@@ -139,12 +139,19 @@ def explain_factors(hit: dict, item: dict, query: SearchQuery) -> dict:
     factors = {
         "rating": round(RATING_FACTOR * item["rating"]["weighted"], 4),
         "credentials": CREDENTIAL_BOOST if has_credential else 1.0,
-        "distance": None if item["distance_km"] is None else round(gauss_decay(item["distance_km"], query), 4),
+        "distance": None
+        if item["distance_km"] is None
+        else round(gauss_decay(item["distance_km"], query), 4),
     }
     product = factors["rating"] * factors["credentials"] * (factors["distance"] or 1.0)
     score = hit.get("_score")
     text = round(score / product, 4) if query.q and score and product else None
-    return {"sort": query.sort, "sort_values": hit["sort"], "score": score, "factors": {**factors, "text": text}}
+    return {
+        "sort": query.sort,
+        "sort_values": hit["sort"],
+        "score": score,
+        "factors": {**factors, "text": text},
+    }
 
 
 def format_facets(aggs: dict) -> dict:
@@ -156,7 +163,11 @@ def format_facets(aggs: dict) -> dict:
             for b in aggs["treatment"]["buckets"]
         ],
         "certification": [
-            {"value": b["key"], "label": certs.get(b["key"], {}).get("name", b["key"]), "count": b["clinics"]["doc_count"]}
+            {
+                "value": b["key"],
+                "label": certs.get(b["key"], {}).get("name", b["key"]),
+                "count": b["clinics"]["doc_count"],
+            }
             for b in aggs["certification"]["valid"]["codes"]["buckets"]
         ],
         "rating": [
@@ -184,17 +195,25 @@ def suggest(client: Elasticsearch, alias: str, text: str, limit: int) -> list[di
     out = [
         {"text": name, "type": "treatment", "value": code, "url": None}
         for code, name in vocabulary.treatments().items()
-        if needle and (name.lower().startswith(needle) or code.startswith(needle) or f" {needle}" in name.lower())
+        if needle
+        and (name.lower().startswith(needle) or code.startswith(needle) or f" {needle}" in name.lower())
     ][: max(2, limit // 3)]
     resp = client.search(
         index=alias,
         source=["id", "slug", "name"],
-        suggest={"s": {"prefix": text, "completion": {"field": "suggest", "size": limit * 2, "skip_duplicates": True}}},
+        suggest={
+            "s": {
+                "prefix": text,
+                "completion": {"field": "suggest", "size": limit * 2, "skip_duplicates": True},
+            }
+        },
     )
     for option in resp["suggest"]["s"][0]["options"]:
         src = option["_source"]
         if option["text"] == src["name"]:
-            out.append({"text": src["name"], "type": "clinic", "value": src["id"], "slug": src["slug"], "url": None})
+            out.append(
+                {"text": src["name"], "type": "clinic", "value": src["id"], "slug": src["slug"], "url": None}
+            )
         else:
             out.append({"text": option["text"], "type": "place", "value": option["text"], "url": None})
     return out[:limit]

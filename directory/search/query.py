@@ -27,7 +27,12 @@ CREDENTIAL_BOOST = 1.25
 SOURCE_EXCLUDES = ["open_minutes", "suggest", "treatment_names"]
 
 RATING_BANDS = [("4.5", 4.5), ("4", 4.0), ("3", 3.0)]
-PRICE_BANDS = [("under-200", None, 200), ("200-400", 200, 400), ("400-600", 400, 600), ("600-plus", 600, None)]
+PRICE_BANDS = [
+    ("under-200", None, 200),
+    ("200-400", 200, 400),
+    ("400-600", 400, 600),
+    ("600-plus", 600, None),
+]
 
 
 @dataclass(frozen=True)
@@ -119,12 +124,23 @@ def filters(query: SearchQuery, now: datetime, zones: list[str]) -> list[dict]:
         out.append(
             {
                 "geo_bounding_box": {
-                    "location": {"top_left": {"lat": b.north, "lon": b.west}, "bottom_right": {"lat": b.south, "lon": b.east}}
+                    "location": {
+                        "top_left": {"lat": b.north, "lon": b.west},
+                        "bottom_right": {"lat": b.south, "lon": b.east},
+                    }
                 }
             }
         )
     elif query.origin:
-        out.append({"geo_distance": {"distance": f"{query.radius}km", "distance_type": "arc", "location": query.origin}})
+        out.append(
+            {
+                "geo_distance": {
+                    "distance": f"{query.radius}km",
+                    "distance_type": "arc",
+                    "location": query.origin,
+                }
+            }
+        )
     out += [{"term": {"treatments": code}} for code in query.treatment]
     if query.certification:
         out.append(valid_credential(query.certification))
@@ -206,20 +222,31 @@ def facet_aggs() -> dict:
                 "valid": {
                     "filter": valid_credential()["nested"]["query"],
                     "aggs": {
-                        "codes": {"terms": {"field": "certifications.code", "size": 100}, "aggs": {"clinics": {"reverse_nested": {}}}}
+                        "codes": {
+                            "terms": {"field": "certifications.code", "size": 100},
+                            "aggs": {"clinics": {"reverse_nested": {}}},
+                        }
                     },
                 }
             },
         },
         "rating": {
-            "range": {"field": "rating.average", "keyed": True, "ranges": [{"key": k, "from": v} for k, v in RATING_BANDS]}
+            "range": {
+                "field": "rating.average",
+                "keyed": True,
+                "ranges": [{"key": k, "from": v} for k, v in RATING_BANDS],
+            }
         },
         "price": {
             "range": {
                 "field": "price.min",
                 "keyed": True,
                 "ranges": [
-                    {"key": k, **({"from": lo} if lo is not None else {}), **({"to": hi} if hi is not None else {})}
+                    {
+                        "key": k,
+                        **({"from": lo} if lo is not None else {}),
+                        **({"to": hi} if hi is not None else {}),
+                    }
                     for k, lo, hi in PRICE_BANDS
                 ],
             }

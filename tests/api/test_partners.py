@@ -18,8 +18,17 @@ def make_partner(app, name="acme", rate_limit="600 per minute", origins=()):
 
 def test_cli_creates_lists_and_revokes_keys(directory_app):
     runner = directory_app.test_cli_runner()
-    created = runner.invoke(args=["partners", "create", "cli-partner", "--rate-limit", "5 per minute",
-                                  "--origin", "https://widget.example"])
+    created = runner.invoke(
+        args=[
+            "partners",
+            "create",
+            "cli-partner",
+            "--rate-limit",
+            "5 per minute",
+            "--origin",
+            "https://widget.example",
+        ]
+    )
     assert created.exit_code == 0, created.output
     key = created.output.strip().splitlines()[-1]
     client = directory_app.test_client()
@@ -53,8 +62,10 @@ def test_over_limit_key_gets_429_with_retry_after_across_processes(directory_set
     worker_b = create_app({"SETTINGS": directory_settings})
     key = make_partner(worker_a, "limited", rate_limit="3 per minute")
     headers = {"X-API-Key": key}
-    codes = [w.test_client().get("/api/v1/suggest?q=ch", headers=headers).status_code
-             for w in (worker_a, worker_b, worker_a)]
+    codes = [
+        w.test_client().get("/api/v1/suggest?q=ch", headers=headers).status_code
+        for w in (worker_a, worker_b, worker_a)
+    ]
     assert codes == [200, 200, 200]
     resp = worker_b.test_client().get("/api/v1/suggest?q=ch", headers=headers)
     assert resp.status_code == 429
@@ -78,9 +89,14 @@ def test_cors_allows_only_the_origins_of_the_calling_key(directory_app):
     assert ok.headers["Access-Control-Allow-Origin"] == "https://clinics.example"
     other = client.get("/api/v1/suggest?q=ch", headers={"X-API-Key": key, "Origin": "https://evil.example"})
     assert "Access-Control-Allow-Origin" not in other.headers
-    preflight = client.options("/api/v1/providers", headers={
-        "Origin": "https://clinics.example", "Access-Control-Request-Method": "GET",
-        "Access-Control-Request-Headers": "X-API-Key"})
+    preflight = client.options(
+        "/api/v1/providers",
+        headers={
+            "Origin": "https://clinics.example",
+            "Access-Control-Request-Method": "GET",
+            "Access-Control-Request-Headers": "X-API-Key",
+        },
+    )
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://clinics.example"
     assert "X-API-Key" in preflight.headers["Access-Control-Allow-Headers"]
 
@@ -101,8 +117,25 @@ def test_openapi_document_validates_and_documents_every_parameter(directory_app)
     spec = directory_app.test_client().get("/api/v1/openapi.json").get_json()
     validate(spec)
     params = {p["name"] for p in spec["paths"]["/api/v1/providers"]["get"]["parameters"]}
-    assert {"lat", "lon", "location", "bbox", "radius", "q", "treatment", "certification", "qualified",
-            "min_rating", "min_reviews", "max_price", "open_now", "sort", "limit", "cursor", "explain"} <= params
+    assert {
+        "lat",
+        "lon",
+        "location",
+        "bbox",
+        "radius",
+        "q",
+        "treatment",
+        "certification",
+        "qualified",
+        "min_rating",
+        "min_reviews",
+        "max_price",
+        "open_now",
+        "sort",
+        "limit",
+        "cursor",
+        "explain",
+    } <= params
     for path in ("/api/v1/providers/{provider_id}", "/api/v1/suggest", "/api/v1/providers/export"):
         assert path in spec["paths"]
     assert "400" in spec["paths"]["/api/v1/providers"]["get"]["responses"]

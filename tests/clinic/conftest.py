@@ -1,8 +1,8 @@
 """A small directory of eight clinics per test, with invited accounts for two of them."""
 
 import re
-from urllib.parse import urlparse
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -16,8 +16,14 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def clinic_app(settings, engine, es, geocoder, tmp_path):
     load_files([MALFORMED], engine, es, settings.index, geocoder, progress=False)
-    return create_app({"SETTINGS": settings, "TESTING": True, "PHOTO_DIR": str(tmp_path / "photos"),
-                       "SECRET_KEY": "test-secret"})
+    return create_app(
+        {
+            "SETTINGS": settings,
+            "TESTING": True,
+            "PHOTO_DIR": str(tmp_path / "photos"),
+            "SECRET_KEY": "test-secret",
+        }
+    )
 
 
 def csrf_token(html: str) -> str:
@@ -81,4 +87,6 @@ def h():
     """Helpers for tests: csrf(html), fields(html), sign_up(app, clinic_id, email), invite(...)."""
     from types import SimpleNamespace
 
-    return SimpleNamespace(csrf=csrf_token, fields=form_fields, sign_up=sign_up, invite=invite, password=PASSWORD)
+    return SimpleNamespace(
+        csrf=csrf_token, fields=form_fields, sign_up=sign_up, invite=invite, password=PASSWORD
+    )

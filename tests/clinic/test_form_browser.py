@@ -31,7 +31,9 @@ def test_invited_clinic_edits_its_listing_in_the_browser_and_search_has_it(
         saved_at = time.monotonic()
         page.wait_for_selector("text=Saved.")
 
-        api = clinic_app.test_client().get("/api/v1/providers?q=Moonlit&treatment=rf-microneedling").get_json()
+        api = (
+            clinic_app.test_client().get("/api/v1/providers?q=Moonlit&treatment=rf-microneedling").get_json()
+        )
         assert time.monotonic() - saved_at < 2
         [hit] = [r for r in api["results"] if r["id"] == "good-7"]
         assert hit["name"] == "Moonlit Collagen Studio"

@@ -36,10 +36,14 @@ def test_invite_set_password_login_edit_and_search_sees_it_within_two_seconds(cl
     assert short.status_code == 400 and "at least 12" in short.get_data(as_text=True)
     client.post(path, data={"csrf_token": token, "password": h.password, "confirm": h.password})
     assert client.get(path).status_code == 410, "an invitation link works once"
-    client.post("/clinic/logout", data={"csrf_token": h.csrf(client.get("/clinic/listing").get_data(as_text=True))})
+    client.post(
+        "/clinic/logout", data={"csrf_token": h.csrf(client.get("/clinic/listing").get_data(as_text=True))}
+    )
     login_page = client.get("/clinic/login").get_data(as_text=True)
-    resp = client.post("/clinic/login", data={"csrf_token": h.csrf(login_page), "email": "Staff@Clinic.test",
-                                              "password": h.password})
+    resp = client.post(
+        "/clinic/login",
+        data={"csrf_token": h.csrf(login_page), "email": "Staff@Clinic.test", "password": h.password},
+    )
     assert resp.status_code == 302
     started = time.monotonic()
     resp = save(client, h, {"name": "Zephyrine Skin Atelier"})
@@ -51,8 +55,13 @@ def test_invite_set_password_login_edit_and_search_sees_it_within_two_seconds(cl
 def test_wrong_password_and_login_throttling(clinic_app, clinic_a, h):
     client = clinic_app.test_client()
     page = client.get("/clinic/login").get_data(as_text=True)
-    codes = [client.post("/clinic/login", data={"csrf_token": h.csrf(page), "email": "owner@clinic-a.test",
-                                                "password": "wrong password!"}).status_code for _ in range(6)]
+    codes = [
+        client.post(
+            "/clinic/login",
+            data={"csrf_token": h.csrf(page), "email": "owner@clinic-a.test", "password": "wrong password!"},
+        ).status_code
+        for _ in range(6)
+    ]
     assert codes[:5] == [401] * 5 and codes[5] == 429
 
 
@@ -60,19 +69,32 @@ def test_session_cookie_is_httponly_samesite_and_secure_over_https(clinic_app, h
     client = clinic_app.test_client()
     h.sign_up(clinic_app, "good-4", "x@clinic.test")
     page = client.get("/clinic/login", base_url="https://localhost").get_data(as_text=True)
-    resp = client.post("/clinic/login", base_url="https://localhost",
-                       data={"csrf_token": h.csrf(page), "email": "x@clinic.test", "password": h.password})
+    resp = client.post(
+        "/clinic/login",
+        base_url="https://localhost",
+        data={"csrf_token": h.csrf(page), "email": "x@clinic.test", "password": h.password},
+    )
     [cookie] = [c for c in resp.headers.getlist("Set-Cookie") if c.startswith("session=")]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
 
 
 def test_a_new_password_ends_older_sessions(clinic_app, clinic_a, h):
     assert clinic_a.get("/clinic/listing").status_code == 200
-    link = clinic_app.test_cli_runner().invoke(args=["clinics", "reset-link", "owner@clinic-a.test"]).output.strip()
+    link = (
+        clinic_app.test_cli_runner()
+        .invoke(args=["clinics", "reset-link", "owner@clinic-a.test"])
+        .output.strip()
+    )
     other = clinic_app.test_client()
     path = urlparse(link).path
-    other.post(path, data={"csrf_token": h.csrf(other.get(path).get_data(as_text=True)),
-                           "password": "another long passphrase", "confirm": "another long passphrase"})
+    other.post(
+        path,
+        data={
+            "csrf_token": h.csrf(other.get(path).get_data(as_text=True)),
+            "password": "another long passphrase",
+            "confirm": "another long passphrase",
+        },
+    )
     assert clinic_a.get("/clinic/listing").status_code == 302  # back to the login page
 
 
@@ -88,7 +110,9 @@ ROUTES_B = [
 @pytest.mark.parametrize("method, path", ROUTES_B)
 def test_clinic_a_cannot_reach_clinic_b_listing_routes(clinic_app, clinic_a, clinic_b, h, method, path):
     token = h.csrf(clinic_a.get("/clinic/listing").get_data(as_text=True))
-    resp = getattr(clinic_a, method)(path, data={"csrf_token": token, "name": "Hijacked"} if method == "post" else None)
+    resp = getattr(clinic_a, method)(
+        path, data={"csrf_token": token, "name": "Hijacked"} if method == "post" else None
+    )
     assert resp.status_code == 403
     with Session(clinic_app.extensions["store"]) as db:
         assert db.get(Clinic, "good-2").record["name"] != "Hijacked"
@@ -126,7 +150,9 @@ def test_clinic_a_cannot_edit_or_delete_clinic_b_photos(clinic_app, clinic_a, cl
 def test_admin_routes_refuse_clinic_accounts(clinic_app, clinic_a, h):
     token = h.csrf(clinic_a.get("/clinic/listing").get_data(as_text=True))
     assert clinic_a.get("/admin/").status_code == 403
-    assert clinic_a.post("/admin/claims/1", data={"csrf_token": token, "decision": "verify"}).status_code == 403
+    assert (
+        clinic_a.post("/admin/claims/1", data={"csrf_token": token, "decision": "verify"}).status_code == 403
+    )
     assert clinic_a.post("/admin/reports/1/resolve", data={"csrf_token": token}).status_code == 403
 
 
@@ -145,12 +171,24 @@ def test_requests_without_csrf_token_are_refused(clinic_app, clinic_a, h):
     assert resp.status_code == 400
     with Session(clinic_app.extensions["store"]) as db:
         assert db.get(Clinic, "good-1").record["name"] != "No token"
-    assert clinic_app.test_client().post("/clinic/login", data={"email": "a", "password": "b"}).status_code == 400
+    assert (
+        clinic_app.test_client().post("/clinic/login", data={"email": "a", "password": "b"}).status_code
+        == 400
+    )
 
 
 def test_field_errors_are_precise_and_input_is_kept(clinic_a, h):
-    resp = save(clinic_a, h, {"name": "Kept Name", "website": "not a url", "hours.mon": "17:00-09:00",
-                              "price_range.min": "500", "price_range.max": "100"})
+    resp = save(
+        clinic_a,
+        h,
+        {
+            "name": "Kept Name",
+            "website": "not a url",
+            "hours.mon": "17:00-09:00",
+            "price_range.min": "500",
+            "price_range.max": "100",
+        },
+    )
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert 'value="Kept Name"' in html and 'value="not a url"' in html
@@ -160,7 +198,12 @@ def test_field_errors_are_precise_and_input_is_kept(clinic_a, h):
 def test_two_concurrent_saves_one_wins_one_conflicts(clinic_app, clinic_a, h):
     first_tab = clinic_a.get("/clinic/listing").get_data(as_text=True)
     second_tab = clinic_a.get("/clinic/listing").get_data(as_text=True)
-    assert save(clinic_a, h, {"name": "First Tab Name", "phone": "+1 704-555-0101"}, form_html=first_tab).status_code == 302
+    assert (
+        save(
+            clinic_a, h, {"name": "First Tab Name", "phone": "+1 704-555-0101"}, form_html=first_tab
+        ).status_code
+        == 302
+    )
     resp = save(clinic_a, h, {"name": "Second Tab Name"}, form_html=second_tab)
     assert resp.status_code == 409 and "NOT saved" in resp.get_data(as_text=True)
     assert 'value="Second Tab Name"' in resp.get_data(as_text=True), "the refused input is kept for the user"
@@ -180,7 +223,10 @@ def test_simultaneous_saves_race_at_the_database(clinic_app, h):
         barrier.wait()
         codes.append(save(client, h, {"name": name}, form_html=page).status_code)
 
-    threads = [threading.Thread(target=run, args=(c, p, f"Racer {i}")) for i, (c, p) in enumerate(zip(clients, pages))]
+    threads = [
+        threading.Thread(target=run, args=(c, p, f"Racer {i}"))
+        for i, (c, p) in enumerate(zip(clients, pages, strict=True))
+    ]
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert sorted(codes) == [302, 409]
@@ -189,11 +235,20 @@ def test_simultaneous_saves_race_at_the_database(clinic_app, h):
         assert row.record["name"] in ("Racer 0", "Racer 1") and row.version == 2
 
 
-def test_fifty_edits_while_elasticsearch_is_down_all_arrive_after_it_returns(settings, clinic_app, es, h, tmp_path):
+def test_fifty_edits_while_elasticsearch_is_down_all_arrive_after_it_returns(
+    settings, clinic_app, es, h, tmp_path
+):
     admin = h.sign_up(clinic_app, None, "admin@directory.test")
-    down = create_app({"SETTINGS": Settings(**{**settings.__dict__, "elasticsearch_url": "http://127.0.0.1:9",
-                                                "elasticsearch_timeout": 1}),
-                       "TESTING": True, "SECRET_KEY": "test-secret", "PHOTO_DIR": str(tmp_path)})
+    down = create_app(
+        {
+            "SETTINGS": Settings(
+                **{**settings.__dict__, "elasticsearch_url": "http://127.0.0.1:9", "elasticsearch_timeout": 1}
+            ),
+            "TESTING": True,
+            "SECRET_KEY": "test-secret",
+            "PHOTO_DIR": str(tmp_path),
+        }
+    )
     client = down.test_client()
     client.set_cookie("session", admin.get_cookie("session").value)
     ids = [f"good-{i}" for i in range(1, 9)]
@@ -203,7 +258,9 @@ def test_fifty_edits_while_elasticsearch_is_down_all_arrive_after_it_returns(set
         assert resp.status_code == 302
     assert outbox.pending(clinic_app.extensions["store"]) == 50
     before = es.count(index=settings.index)["count"]
-    result = outbox.drain(clinic_app.extensions["store"], clinic_app.extensions["elasticsearch"], settings.index)
+    result = outbox.drain(
+        clinic_app.extensions["store"], clinic_app.extensions["elasticsearch"], settings.index
+    )
     assert result.error is None and outbox.pending(clinic_app.extensions["store"]) == 0
     es.indices.refresh(index=settings.index)
     assert es.count(index=settings.index)["count"] == before == 8
@@ -214,21 +271,28 @@ def test_fifty_edits_while_elasticsearch_is_down_all_arrive_after_it_returns(set
             assert stored.startswith("Offline edit") and stored.endswith(clinic)
 
 
-def test_audit_trail_shows_clinic_edits_and_feed_rows_that_lost(clinic_app, clinic_a, h, tmp_path, engine, es, geocoder, settings):
+def test_audit_trail_shows_clinic_edits_and_feed_rows_that_lost(
+    clinic_app, clinic_a, h, tmp_path, engine, es, geocoder, settings
+):
     import json
     from pathlib import Path
 
     from indexer.load import load_files
 
     save(clinic_a, h, {"name": "Edited By Clinic"})
-    old_row = json.loads((Path(__file__).parents[2] / "fixtures" / "malformed.ndjson").read_text().splitlines()[0])
+    old_row = json.loads(
+        (Path(__file__).parents[2] / "fixtures" / "malformed.ndjson").read_text().splitlines()[0]
+    )
     feed = tmp_path / "old.ndjson"
     feed.write_text(json.dumps(old_row) + "\n")
     report = load_files([feed], engine, es, settings.index, geocoder, progress=False)
     assert report.kept_newer == 1
     with Session(engine) as db:
         assert db.get(Clinic, "good-1").record["name"] == "Edited By Clinic"
-        actions = [(e.source, e.action) for e in db.scalars(select(AuditEntry).where(AuditEntry.clinic_id == "good-1"))]
+        actions = [
+            (e.source, e.action)
+            for e in db.scalars(select(AuditEntry).where(AuditEntry.clinic_id == "good-1"))
+        ]
     assert ("clinic", "edit") in actions and ("feed", "kept-newer") in actions
     html = clinic_a.get("/clinic/audit").get_data(as_text=True)
     assert "owner@clinic-a.test" in html and "kept-newer" in html
@@ -239,9 +303,16 @@ def test_claimed_credential_is_unverified_until_an_admin_decides(clinic_app, cli
     html = clinic_a.get("/clinic/listing").get_data(as_text=True)
     fields = h.fields(html)
     row = sum(1 for k in fields if k.endswith("-code") and fields[k])
-    resp = save(clinic_a, h, {f"certifications-{row}-code": "board-certified-dermatologist",
-                              f"certifications-{row}-number": "ABD-123", f"certifications-{row}-issuer": "ABD"},
-                form_html=html)
+    resp = save(
+        clinic_a,
+        h,
+        {
+            f"certifications-{row}-code": "board-certified-dermatologist",
+            f"certifications-{row}-number": "ABD-123",
+            f"certifications-{row}-issuer": "ABD",
+        },
+        form_html=html,
+    )
     assert resp.status_code == 302
     api = clinic_app.test_client().get("/api/v1/providers/good-1").get_json()
     claimed = [c for c in api["certifications"] if c["code"] == "board-certified-dermatologist"]
@@ -251,7 +322,10 @@ def test_claimed_credential_is_unverified_until_an_admin_decides(clinic_app, cli
     queue = admin.get("/admin/").get_data(as_text=True)
     assert "ABD-123" in queue
     token = h.csrf(queue)
-    admin.post(f"/admin/claims/{claim.id}", data={"csrf_token": token, "decision": "reject", "reason": "Number not found"})
+    admin.post(
+        f"/admin/claims/{claim.id}",
+        data={"csrf_token": token, "decision": "reject", "reason": "Number not found"},
+    )
     assert "Number not found" in clinic_a.get("/clinic/listing").get_data(as_text=True)
     api = clinic_app.test_client().get("/api/v1/providers/good-1").get_json()
     assert not [c for c in api["certifications"] if c["code"] == "board-certified-dermatologist"]
@@ -262,14 +336,24 @@ def test_admin_verifies_a_claim_and_search_treats_it_as_valid(clinic_app, clinic
     html = clinic_a.get("/clinic/listing").get_data(as_text=True)
     fields = h.fields(html)
     row = sum(1 for k in fields if k.endswith("-code") and fields[k])
-    save(clinic_a, h, {f"certifications-{row}-code": "physician-assistant", f"certifications-{row}-number": "PA-9"},
-         form_html=html)
+    save(
+        clinic_a,
+        h,
+        {f"certifications-{row}-code": "physician-assistant", f"certifications-{row}-number": "PA-9"},
+        form_html=html,
+    )
     with Session(clinic_app.extensions["store"]) as db:
         claim = db.scalar(select(CredentialClaim).where(CredentialClaim.clinic_id == "good-1"))
-    admin.post(f"/admin/claims/{claim.id}", data={"csrf_token": h.csrf(admin.get("/admin/").get_data(as_text=True)),
-                                                  "decision": "verify"})
-    ids = [r["id"] for r in clinic_app.test_client().get(
-        "/api/v1/providers?certification=physician-assistant&limit=100").get_json()["results"]]
+    admin.post(
+        f"/admin/claims/{claim.id}",
+        data={"csrf_token": h.csrf(admin.get("/admin/").get_data(as_text=True)), "decision": "verify"},
+    )
+    ids = [
+        r["id"]
+        for r in clinic_app.test_client()
+        .get("/api/v1/providers?certification=physician-assistant&limit=100")
+        .get_json()["results"]
+    ]
     assert "good-1" in ids
 
 
@@ -278,8 +362,10 @@ def test_consumer_report_lands_in_the_admin_queue(clinic_app, h):
     visitor = clinic_app.test_client()
     slug = visitor.get("/api/v1/providers/good-6").get_json()["slug"]
     page = visitor.get(f"/providers/{slug}").get_data(as_text=True)
-    resp = visitor.post(f"/providers/{slug}/report", data={"csrf_token": h.csrf(page), "kind": "closed",
-                                                          "message": "Closed since October <b>really</b>"})
+    resp = visitor.post(
+        f"/providers/{slug}/report",
+        data={"csrf_token": h.csrf(page), "kind": "closed", "message": "Closed since October <b>really</b>"},
+    )
     assert resp.status_code == 302
     queue = admin.get("/admin/").get_data(as_text=True)
     assert "Closed since October &lt;b&gt;really&lt;/b&gt;" in queue

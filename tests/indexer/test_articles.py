@@ -203,14 +203,11 @@ def test_search_ranks_titles_and_tolerates_typos(es, articles_index):
         == "rf-microneedling-explained"
     )
     assert (
-        search_articles(es, articles_index, "PRP", limit=1)[0]["slug"]
-        == "microneedling-with-prp-and-serums"
+        search_articles(es, articles_index, "PRP", limit=1)[0]["slug"] == "microneedling-with-prp-and-serums"
     )
 
 
-@pytest.mark.parametrize(
-    "q", ["<script>alert(1)</script>", 'title:* OR body:"', "{{7*7}} \\ / ( [", "   "]
-)
+@pytest.mark.parametrize("q", ["<script>alert(1)</script>", 'title:* OR body:"', "{{7*7}} \\ / ( [", "   "])
 def test_hostile_search_text_is_just_text(es, articles_index, q):
     index_articles(es, articles_index, load_articles(CONTENT))
     hits = search_articles(es, articles_index, q, limit=10)

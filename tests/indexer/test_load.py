@@ -46,28 +46,39 @@ def test_cli_exit_status_tells_all_loaded_from_some_rejected(settings, tmp_path)
         "GEOCODE_CACHE": str(settings.geocode_cache),
     }
     cmd = [sys.executable, "-m", "indexer", "load", "--no-progress"]
-    bad = subprocess.run([*cmd, str(MALFORMED), "--report", str(tmp_path / "r.ndjson")], env=env,
-                         capture_output=True, text=True, cwd=ROOT)
+    bad = subprocess.run(
+        [*cmd, str(MALFORMED), "--report", str(tmp_path / "r.ndjson")],
+        env=env,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert bad.returncode == 1, bad.stderr
     assert "id=bad-rating reviews.0.rating" in bad.stderr
     assert "rejected 4" in bad.stderr
     assert len((tmp_path / "r.ndjson").read_text().splitlines()) == 4
-    good = subprocess.run([*cmd, str(ROOT / "fixtures" / "sample.csv")], env=env,
-                          capture_output=True, text=True, cwd=ROOT)
+    good = subprocess.run(
+        [*cmd, str(ROOT / "fixtures" / "sample.csv")], env=env, capture_output=True, text=True, cwd=ROOT
+    )
     assert good.returncode == 0, good.stderr
     assert "rejected 0" in good.stderr
 
 
 def test_records_without_location_are_geocoded_from_their_address(es, alias, engine, geocoder, tmp_path):
     feed = tmp_path / "feed.ndjson"
-    record = {"id": "geo-1", "name": "Queen City Skin", "treatments": ["microneedling"],
-              "address": {"street": "100 N Tryon St", "city": "Charlotte", "state": "NC", "postal_code": "28202"}}
+    record = {
+        "id": "geo-1",
+        "name": "Queen City Skin",
+        "treatments": ["microneedling"],
+        "address": {"street": "100 N Tryon St", "city": "Charlotte", "state": "NC", "postal_code": "28202"},
+    }
     feed.write_text(json.dumps(record) + "\n")
     load_files([feed], engine, es, alias, geocoder, progress=False)
     doc = es.get(index=alias, id="geo-1")["_source"]
     [centroid] = zipcodes.matching("28202")
-    distance = geodesic((doc["location"]["lat"], doc["location"]["lon"]),
-                        (float(centroid["lat"]), float(centroid["long"]))).km
+    distance = geodesic(
+        (doc["location"]["lat"], doc["location"]["lon"]), (float(centroid["lat"]), float(centroid["long"]))
+    ).km
     assert distance < 1
 
 

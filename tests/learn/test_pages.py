@@ -40,9 +40,7 @@ def page(web, url: str, status: int = 200) -> str:
 
 
 def listed_slugs(html: str) -> list[str]:
-    return re.findall(
-        r'<li class="article-card" data-slug="([^"]+)"', html.split('id="related"')[0]
-    )
+    return re.findall(r'<li class="article-card" data-slug="([^"]+)"', html.split('id="related"')[0])
 
 
 def provider_section(html: str) -> str:
@@ -92,10 +90,7 @@ def test_article_page_shows_the_article(web):
     assert f'<time datetime="{meta["published"].isoformat()}">' in html
     assert f'<time datetime="{meta["updated"].isoformat()}">' in html
     assert f"{meta['reading_minutes']} min read" in html
-    assert (
-        '<h2 id="aftercare-the-first-24-hours">' in html
-        and 'href="#aftercare-the-first-24-hours"' in html
-    )
+    assert '<h2 id="aftercare-the-first-24-hours">' in html and 'href="#aftercare-the-first-24-hours"' in html
     assert "<h2>Frequently asked questions</h2>" in html
     assert html.count("<details>") == len(meta["faq"])
     related = re.findall(r'data-slug="([^"]+)"', html.split('id="related"')[1])
@@ -128,9 +123,7 @@ def test_provider_block_shows_best_rated_qualified_providers_of_the_treatment(we
     ids = block_ids(html)
     assert len(ids) == 3
     # The same ranking the partner API gives for the same question...
-    api = web.get(
-        f"/api/v1/providers?treatment={treatment}&qualified=true&sort=rating&limit=3&facets=false"
-    )
+    api = web.get(f"/api/v1/providers?treatment={treatment}&qualified=true&sort=rating&limit=3&facets=false")
     assert [r["id"] for r in api.get_json()["results"]] == ids
     # ...and, read from the system of record, each offers the treatment with a valid credential.
     for provider_id in ids:
@@ -175,10 +168,7 @@ def test_unknown_place_shows_suggestions_and_keeps_the_article(web):
     html = page(web, "/learn/what-is-microneedling?location=Charlote, NC")
     section = provider_section(html)
     assert "We could not find “Charlote, NC”" in section
-    assert (
-        'href="/learn/what-is-microneedling?location=Charlotte,+NC#providers">Charlotte, NC</a>'
-        in section
-    )
+    assert 'href="/learn/what-is-microneedling?location=Charlotte,+NC#providers">Charlotte, NC</a>' in section
     assert block_ids(html) == []
     assert "<h2>Frequently asked questions</h2>" in html
 
@@ -207,9 +197,7 @@ def test_script_in_a_markdown_body_is_escaped_on_the_page(tmp_path, directory_se
         "## Heading\n\n<script>alert(1)</script>\n\nInline <img src=x onerror=alert(3)>.\n",
         encoding="utf-8",
     )
-    app = create_app(
-        {"SETTINGS": directory_settings, "TESTING": True, "ARTICLES_DIR": str(tmp_path)}
-    )
+    app = create_app({"SETTINGS": directory_settings, "TESTING": True, "ARTICLES_DIR": str(tmp_path)})
     html = page(app.test_client(), "/learn/hostile")
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;img src=x onerror=alert(3)&gt;" in html

@@ -28,7 +28,11 @@ def test_search_flow_from_home_to_reviews(page, live_server):
     page.get_by_label(re.compile(r"\b4 stars & up")).check()
     page.wait_for_url(re.compile(r"min_rating=4"))
     params = parse_qs(urlparse(page.url).query)
-    assert params["qualified"] == ["true"] and params["min_rating"] == ["4"] and params["treatment"] == ["microneedling"]
+    assert (
+        params["qualified"] == ["true"]
+        and params["min_rating"] == ["4"]
+        and params["treatment"] == ["microneedling"]
+    )
     assert cards(page).count() > 0
     for card in cards(page).all():
         assert card.locator(".badge").count() >= 1
@@ -87,7 +91,9 @@ def test_near_me_denied_shows_a_clear_message(browser, live_server, viewports):
 
 
 def test_near_me_with_permission_searches_around_the_user(browser, live_server):
-    context = browser.new_context(geolocation={"latitude": 35.2271, "longitude": -80.8431}, permissions=["geolocation"])
+    context = browser.new_context(
+        geolocation={"latitude": 35.2271, "longitude": -80.8431}, permissions=["geolocation"]
+    )
     page = context.new_page()
     page.goto(live_server + "/")
     page.get_by_role("button", name="Near me").click()
@@ -113,7 +119,9 @@ def test_without_javascript_search_filters_and_paging_work(browser, live_server)
     context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/search?location=28202", "/providers/the-pure-aesthetics-charlotte--charlotte-nc-001"])
+@pytest.mark.parametrize(
+    "path", ["/", "/search?location=28202", "/providers/the-pure-aesthetics-charlotte--charlotte-nc-001"]
+)
 def test_pages_have_no_serious_accessibility_violations(page, live_server, axe, path):
     page.goto(live_server + path)
     assert axe(page) == []

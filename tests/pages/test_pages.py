@@ -25,15 +25,20 @@ def card_ids(html: str) -> list[str]:
 
 
 def jsonld_blocks(html: str) -> list[dict]:
-    return [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)]
+    return [
+        json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    ]
 
 
-@pytest.mark.parametrize("params", [
-    "location=28202&treatment=microneedling",
-    "location=Miami, FL&qualified=true&min_rating=4&sort=rating",
-    "location=Raleigh, NC&radius=50mi&sort=distance&limit=10",
-    "q=prp&limit=15",
-])
+@pytest.mark.parametrize(
+    "params",
+    [
+        "location=28202&treatment=microneedling",
+        "location=Miami, FL&qualified=true&min_rating=4&sort=rating",
+        "location=Raleigh, NC&radius=50mi&sort=distance&limit=10",
+        "q=prp&limit=15",
+    ],
+)
 def test_results_page_and_api_return_the_same_providers_in_the_same_order(web, params):
     html = web.get(f"/search?{params}").get_data(as_text=True)
     api = web.get(f"/api/v1/providers?{params}").get_json()
@@ -77,7 +82,10 @@ def test_profile_has_valid_jsonld_reviews_histogram_and_alternatives(web, direct
     ratings = [r["reviewRating"]["ratingValue"] for r in data["review"]]
     assert ratings == sorted(ratings)
     assert html.count('class="bar-row"') == 5
-    assert "Nearby alternatives" in html and f'id="provider-{api["id"]}"' not in html.split("Nearby alternatives")[1]
+    assert (
+        "Nearby alternatives" in html
+        and f'id="provider-{api["id"]}"' not in html.split("Nearby alternatives")[1]
+    )
     assert f'<link rel="canonical" href="http://localhost/providers/{api["slug"]}">' in html
 
 
@@ -106,11 +114,24 @@ HOSTILE = '<script>alert("x")</script>"\'><img src=x onerror=alert(1)>\u202e'
 
 def test_hostile_text_in_every_field_is_shown_as_text(es, alias, engine, geocoder, settings, tmp_path):
     record = {
-        "id": "hostile-1", "name": HOSTILE, "description": HOSTILE,
+        "id": "hostile-1",
+        "name": HOSTILE,
+        "description": HOSTILE,
         "address": {"street": HOSTILE, "city": "Charlotte", "state": "NC", "postal_code": "28202"},
         "treatments": ["microneedling"],
-        "certifications": [{"code": "licensed-esthetician", "name": HOSTILE, "issuer": HOSTILE, "verified": True}],
-        "reviews": [{"id": "r1", "rating": 5, "date": "2026-01-01", "title": HOSTILE, "text": HOSTILE, "author": HOSTILE}],
+        "certifications": [
+            {"code": "licensed-esthetician", "name": HOSTILE, "issuer": HOSTILE, "verified": True}
+        ],
+        "reviews": [
+            {
+                "id": "r1",
+                "rating": 5,
+                "date": "2026-01-01",
+                "title": HOSTILE,
+                "text": HOSTILE,
+                "author": HOSTILE,
+            }
+        ],
     }
     feed = tmp_path / "hostile.ndjson"
     feed.write_text(json.dumps(record) + "\n")

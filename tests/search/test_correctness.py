@@ -5,7 +5,6 @@ ellipsoid. They differ by under 0.5% in the US, so clinics within that band of t
 edge may fall either way; everything else must match exactly.
 """
 
-import json
 import random
 from datetime import date
 from pathlib import Path
@@ -66,15 +65,27 @@ def mean(r):
 FILTERS = [
     ({}, lambda r: True),
     ({"treatment": ["rf-microneedling"]}, lambda r: "rf-microneedling" in r["treatments"]),
-    ({"treatment": ["microneedling", "prp-microneedling"]},
-     lambda r: {"microneedling", "prp-microneedling"} <= set(r["treatments"])),
-    ({"qualified": True}, lambda r: any(is_valid_certification(c, date.today()) for c in r["certifications"])),
-    ({"certification": ["licensed-esthetician", "registered-nurse"]},
-     lambda r: any(c["code"] in ("licensed-esthetician", "registered-nurse") and is_valid_certification(c, date.today())
-                   for c in r["certifications"])),
+    (
+        {"treatment": ["microneedling", "prp-microneedling"]},
+        lambda r: {"microneedling", "prp-microneedling"} <= set(r["treatments"]),
+    ),
+    (
+        {"qualified": True},
+        lambda r: any(is_valid_certification(c, date.today()) for c in r["certifications"]),
+    ),
+    (
+        {"certification": ["licensed-esthetician", "registered-nurse"]},
+        lambda r: any(
+            c["code"] in ("licensed-esthetician", "registered-nurse")
+            and is_valid_certification(c, date.today())
+            for c in r["certifications"]
+        ),
+    ),
     ({"min_rating": 4.5}, lambda r: mean(r) is not None and mean(r) >= 4.5),
-    ({"min_reviews": 10, "max_price": 300},
-     lambda r: len(r["reviews"]) >= 10 and r["price_range"] is not None and r["price_range"]["min"] <= 300),
+    (
+        {"min_reviews": 10, "max_price": 300},
+        lambda r: len(r["reviews"]) >= 10 and r["price_range"] is not None and r["price_range"]["min"] <= 300,
+    ),
 ]
 
 
@@ -86,8 +97,15 @@ def test_random_radius_searches_return_exactly_the_independent_set(es, directory
     radius = rng.choice([5, 15, 40, 120])
     params, predicate = FILTERS[seed % len(FILTERS)]
     sort = rng.choice(["best", "distance", "rating"])
-    query = SearchQuery(lat=centre[0], lon=centre[1], radius=radius, sort=sort, limit=rng.choice([3, 7, 20]),
-                        facets=False, **params)
+    query = SearchQuery(
+        lat=centre[0],
+        lon=centre[1],
+        radius=radius,
+        sort=sort,
+        limit=rng.choice([3, 7, 20]),
+        facets=False,
+        **params,
+    )
     items = all_pages(es, directory_settings.index, query)
     ids = [i["id"] for i in items]
     assert len(ids) == len(set(ids)), "a result appeared on two pages"
@@ -107,11 +125,13 @@ def test_distance_sort_is_nearest_first(es, directory_settings):
 
 def test_bbox_returns_exactly_the_clinics_inside_the_box(es, directory_settings, records):
     west, south, east, north = -81.2, 35.0, -80.6, 35.5
-    query = SearchQuery(bbox=BBox(west, south, east, north),
-                        limit=15, facets=False)
+    query = SearchQuery(bbox=BBox(west, south, east, north), limit=15, facets=False)
     ids = {i["id"] for i in all_pages(es, directory_settings.index, query)}
-    expected = {r["id"] for r in records
-                if south <= r["location"]["lat"] <= north and west <= r["location"]["lon"] <= east}
+    expected = {
+        r["id"]
+        for r in records
+        if south <= r["location"]["lat"] <= north and west <= r["location"]["lon"] <= east
+    }
     assert ids == expected and ids
 
 
@@ -121,8 +141,11 @@ def test_total_counts_every_match_and_facets_count_the_filtered_set(es, director
     inside, edge = expected_ids(records, (25.77, -80.19), 60, lambda r: True)
     assert len(inside) <= results.total <= len(inside) + len(edge)
     microneedling = next(f for f in results.facets["treatment"] if f["value"] == "microneedling")
-    with_filter = search(es, directory_settings.index,
-                         SearchQuery(lat=25.77, lon=-80.19, radius=60, treatment=["microneedling"], limit=5))
+    with_filter = search(
+        es,
+        directory_settings.index,
+        SearchQuery(lat=25.77, lon=-80.19, radius=60, treatment=["microneedling"], limit=5),
+    )
     assert microneedling["count"] == with_filter.total
 
 
@@ -135,7 +158,9 @@ def test_one_five_star_review_does_not_outrank_hundreds_of_excellent_ones(es, di
     assert all(order.index(m) < (order.index(s) if s in order else len(order)) for m in many for s in single)
 
 
-@pytest.mark.parametrize("text", ['<script>alert(1)</script>', '" OR 1=1 --', "‮gnilde‬ \u200f", "{{7*7}}", "née: (AND) ~ *"])
+@pytest.mark.parametrize(
+    "text", ["<script>alert(1)</script>", '" OR 1=1 --', "‮gnilde‬ \u200f", "{{7*7}}", "née: (AND) ~ *"]
+)
 def test_hostile_text_is_treated_as_text(es, directory_settings, text):
     results = search(es, directory_settings.index, SearchQuery(q=text, facets=False))
     assert results.total >= 0

@@ -92,6 +92,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("photos", "listing_reports", "credential_claims", "index_outbox", "audit_log",
-                  "account_links", "accounts"):
+    for table in (
+        "photos",
+        "listing_reports",
+        "credential_claims",
+        "index_outbox",
+        "audit_log",
+        "account_links",
+        "accounts",
+    ):
         op.drop_table(table)
