@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 
 import click
 from flask import Blueprint, current_app, g, request
@@ -87,7 +88,9 @@ def revoke_command(name: str) -> None:
         if partner is None:
             raise click.ClickException(f"no partner named {name!r}")
         partner.revoked_at = now()
-    click.echo(f"Revoked the key of {name!r}.")
+    _key_cache.clear()
+    click.echo(f"Revoked the key of {name!r} (other app processes stop accepting it within "
+               f"{KEY_CACHE_SECONDS:g} seconds).")
 
 
 @bp.cli.command("list")
@@ -102,6 +105,12 @@ def list_command() -> None:
 API_KEY_HEADER = "X-API-Key"
 
 
+# Per-process cache of key lookups: a revoked key stops working within this many seconds
+# on every worker (at once on the process that revoked it).
+KEY_CACHE_SECONDS = 10.0
+_key_cache: dict[str, tuple[float, Partner | None]] = {}
+
+
 def current_partner() -> Partner | None:
     """The partner whose key this request carries, looked up once per request.
 
@@ -109,12 +118,21 @@ def current_partner() -> Partner | None:
     """
     if "partner" not in g:
         key = request.headers.get(API_KEY_HEADER, "").strip()
-        partner = None
-        if key:
-            with Session(current_app.extensions["store"], expire_on_commit=False) as session:
-                partner = partner_for_key(session, key)
-                if partner is not None:
-                    session.expunge(partner)
-        g.partner = partner
-        g.invalid_key = bool(key) and partner is None
+        g.partner = _lookup(key) if key else None
+        g.invalid_key = bool(key) and g.partner is None
     return g.partner
+
+
+def _lookup(key: str) -> Partner | None:
+    digest = hash_key(key)
+    cached = _key_cache.get(digest)
+    if cached and time.monotonic() < cached[0]:
+        return cached[1]
+    with Session(current_app.extensions["store"], expire_on_commit=False) as session:
+        partner = partner_for_key(session, key)
+        if partner is not None:
+            session.expunge(partner)
+    if len(_key_cache) > 10_000:
+        _key_cache.clear()
+    _key_cache[digest] = (time.monotonic() + KEY_CACHE_SECONDS, partner)
+    return partner

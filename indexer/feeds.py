@@ -19,8 +19,10 @@ CSV_JSON_COLUMNS = {"hours", "certifications", "reviews"}
 
 @dataclass(frozen=True)
 class FeedItem:
+    """A record, or for NDJSON read with parse=False its raw line (parsed later, in a worker)."""
+
     where: str
-    record: dict
+    record: dict | str
 
 
 @dataclass(frozen=True)
@@ -30,11 +32,11 @@ class FeedError:
     reason: str
 
 
-def read_feed(path: Path) -> Iterator[FeedItem | FeedError]:
+def read_feed(path: Path, parse: bool = True) -> Iterator[FeedItem | FeedError]:
     """Yield the records of one feed file; the format follows the file extension."""
     suffix = path.suffix.lower()
     if suffix in (".ndjson", ".jsonl"):
-        yield from _read_ndjson(path)
+        yield from _read_ndjson(path) if parse else _raw_lines(path)
     elif suffix == ".json":
         yield from _read_json(path)
     elif suffix == ".csv":
@@ -43,21 +45,27 @@ def read_feed(path: Path) -> Iterator[FeedItem | FeedError]:
         yield FeedError(str(path), "_file", f"unsupported file type {suffix!r} (use .json, .ndjson or .csv)")
 
 
-def _read_ndjson(path: Path) -> Iterator[FeedItem | FeedError]:
+def _raw_lines(path: Path) -> Iterator[FeedItem]:
     with path.open(encoding="utf-8", errors="replace") as lines:
         for number, line in enumerate(lines, 1):
-            if not line.strip():
-                continue
-            where = f"{path}:{number}"
-            try:
-                value = json.loads(line.strip())
-            except json.JSONDecodeError as err:
-                yield FeedError(where, "_line", f"not valid JSON ({err.msg} at column {err.colno})")
-                continue
-            if isinstance(value, dict):
-                yield FeedItem(where, value)
-            else:
-                yield FeedError(where, "_line", "expected a JSON object")
+            if line.strip():
+                yield FeedItem(f"{path}:{number}", line)
+
+
+def _read_ndjson(path: Path) -> Iterator[FeedItem | FeedError]:
+    for item in _raw_lines(path):
+        yield parse_line(item.where, item.record)
+
+
+def parse_line(where: str, line: str) -> FeedItem | FeedError:
+    """One NDJSON line: a record, or an error saying why it is not one."""
+    try:
+        value = json.loads(line)
+    except json.JSONDecodeError as err:
+        return FeedError(where, "_line", f"not valid JSON ({err.msg} at column {err.colno})")
+    if isinstance(value, dict):
+        return FeedItem(where, value)
+    return FeedError(where, "_line", "expected a JSON object")
 
 
 def _read_json(path: Path) -> Iterator[FeedItem | FeedError]:

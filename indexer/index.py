@@ -7,6 +7,9 @@ fails on the way, the new index is deleted and the old one keeps serving.
 
 from __future__ import annotations
 
+import json
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -127,3 +130,53 @@ def delete_alias_and_indices(client: Elasticsearch, alias: str) -> None:
     """Remove the alias and every index behind it (tests and `indexer drop`)."""
     for name in indices_behind(client, alias):
         client.options(ignore_status=404).indices.delete(index=name)
+
+
+class BulkWriter:
+    """Sends pre-serialised documents to `_bulk` from a background thread.
+
+    The caller keeps validating and storing the next batch while Elasticsearch indexes the
+    previous one; the bounded queue stops the caller from running far ahead of the engine.
+    """
+
+    def __init__(self, client: Elasticsearch, index: str, depth: int = 3):
+        self.client, self.index = client, index
+        self.result = BulkResult()
+        self._queue: queue.Queue = queue.Queue(maxsize=depth)
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
+        self._thread.start()
+
+    def send(self, docs: list[tuple[str, str]], on_done: Callable[[int], None] = lambda n: None) -> None:
+        """Queue (id, document JSON) pairs as one bulk request."""
+        if self._failure:
+            raise self._failure
+        if docs:
+            body = "".join(f'{{"index":{{"_id":{json.dumps(rid)}}}}}\n{doc}\n' for rid, doc in docs)
+            self._queue.put((body, len(docs), on_done))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            body, count, on_done = item
+            if self._failure:
+                continue
+            try:
+                resp = self.client.options(request_timeout=120).bulk(index=self.index, operations=body)
+            except BaseException as err:  # noqa: BLE001 - handed to the caller by send()/close()
+                self._failure = err
+                continue
+            for entry in resp["items"]:
+                info = entry["index"]
+                if info.get("error"):
+                    self.result.errors.append((info["_id"], info["error"].get("reason", str(info["error"]))))
+                else:
+                    self.result.indexed += 1
+            on_done(count)
+
+    def close(self) -> BulkResult:
+        """Wait for every queued request; raise the first failure, if any."""
+        self._queue.put(None)
+        self._thread.join()
+        if self._failure:
+            raise self._failure
+        return self.result

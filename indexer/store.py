@@ -11,7 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, select
+from sqlalchemy import JSON, DateTime, Integer, String, create_engine, event, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
@@ -61,6 +61,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     """WAL lets web workers read while one writes; waiting beats 'database is locked'."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL syncs at checkpoints rather than every commit: a crash can lose the
+    # last commits but never corrupts the database (rate-limit counters commit per request).
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
@@ -80,8 +83,7 @@ def upsert(session: Session, record: dict, source: str, actor: str | None = None
     clinic's recent edit survives the re-import of an older feed; the audit trail records
     both the changes applied and the rows skipped.
     """
-    updated = record.get("updated_at")
-    updated = as_utc(datetime.fromisoformat(updated)).astimezone(UTC) if updated else now()
+    updated = record_time(record)
     row = session.get(Clinic, record["id"])
     if row is None:
         session.add(Clinic(id=record["id"], record=record, updated_at=updated, source=source))
@@ -95,6 +97,41 @@ def upsert(session: Session, record: dict, source: str, actor: str | None = None
         audit(session, record["id"], actor or source, source, "update", changes)
     row.record, row.updated_at, row.source = record, updated, source
     return True
+
+
+def record_time(record: dict) -> datetime:
+    updated = record.get("updated_at")
+    return as_utc(datetime.fromisoformat(updated)).astimezone(UTC) if updated else now()
+
+
+def upsert_many(session: Session, records: list[dict], source: str) -> tuple[list[dict], int]:
+    """Store a batch (new listings in one executemany); return (records stored, kept-newer count).
+
+    Within a batch the last row of an id wins, as it would row by row.
+    """
+    by_id = {r["id"]: r for r in records}
+    existing = set(session.scalars(select(Clinic).where(Clinic.id.in_(list(by_id)))).all())
+    known = {row.id for row in existing}
+    stored, kept, new_rows = [], 0, []
+    for rid, record in by_id.items():
+        if rid not in known:
+            new_rows.append(
+                {
+                    "id": rid,
+                    "record": record,
+                    "updated_at": record_time(record),
+                    "source": source,
+                    "version": 1,
+                }
+            )
+            stored.append(record)
+        elif upsert(session, record, source):
+            stored.append(record)
+        else:
+            kept += 1
+    if new_rows:
+        session.execute(insert(Clinic), new_rows)
+    return stored, kept
 
 
 def iter_records(session: Session, batch: int = 1000) -> Iterator[dict]:

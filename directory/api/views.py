@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
+import orjson
 from flask import Response, current_app, request, stream_with_context, url_for
 from flask.views import MethodView
 from sqlalchemy import select
@@ -24,7 +25,7 @@ CACHE_SECONDS = 60
 
 def json_response(payload: dict, max_age: int = CACHE_SECONDS) -> Response:
     """JSON with an ETag (304 on a match) and a short cache lifetime."""
-    response = Response(json.dumps(payload, separators=(",", ":")), mimetype="application/json")
+    response = Response(orjson.dumps(payload), mimetype="application/json")
     response.cache_control.max_age = max_age
     response.vary.add("X-API-Key")
     response.add_etag()
