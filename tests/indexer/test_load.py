@@ -128,3 +128,23 @@ def test_rebuild_recreates_the_index_from_the_store(es, alias, engine, geocoder)
     result = rebuild_from_store(engine, es, alias, progress=False)
     assert result.indexed == len(GOOD_IDS)
     assert ids_in(es, alias) == GOOD_IDS
+
+
+def test_large_feeds_go_through_the_worker_pool_and_keep_their_order_and_errors(
+    es, alias, engine, geocoder, tmp_path
+):
+    from indexer.synthetic import generate
+
+    records = list(generate(6000, seed=11, reviews=(0, 2)))
+    records[4321]["reviews"] = [{"id": "r", "rating": 9, "date": "2026-01-01"}]
+    lines = [json.dumps(r) for r in records]
+    lines.insert(5000, "{broken")
+    feed = tmp_path / "big.ndjson"
+    feed.write_text("\n".join(lines) + "\n")
+    report = load_files([feed], engine, es, alias, geocoder, progress=False, workers=2)
+    assert report.read == 6001 and report.stored == report.indexed == 5999
+    assert {(r.where, r.field) for r in report.rejected} == {
+        (f"{feed}:4322", "reviews.0.rating"),
+        (f"{feed}:5001", "_line"),
+    }
+    assert es.count(index=alias)["count"] == 5999
