@@ -1,4 +1,4 @@
-"""Command line: python -m indexer {load,rebuild,generate} ...
+"""Command line: python -m indexer {load,rebuild,sync,articles,generate} ...
 
 Exit status: 0 when every record loaded, 1 when some were rejected (they are listed),
 2 for usage errors or when Elasticsearch or the store cannot be reached.
@@ -27,9 +27,11 @@ def main(argv: list[str] | None = None) -> int:
     p_load.add_argument("--report", type=Path, help="write rejected records as JSON lines to this file")
     p_load.add_argument("--no-progress", action="store_true")
     commands.add_parser("rebuild", help="recreate the index from the store")
+    commands.add_parser("sync", help="index listing changes queued while Elasticsearch was down")
     p_gen = commands.add_parser("generate", help="write synthetic clinic records as NDJSON to stdout")
     p_gen.add_argument("--count", type=int, default=1000)
     p_gen.add_argument("--seed", type=int, default=42)
+    p_gen.add_argument("--reviews", type=int, nargs=2, default=(0, 60), metavar=("MIN", "MAX"))
     p_art = commands.add_parser("articles", help="validate and index the Learn articles (Markdown)")
     p_art.add_argument("directory", nargs="?", type=Path, help="default: fixtures/content")
     args = parser.parse_args(argv)
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
         from indexer.synthetic import generate
 
         out = sys.stdout
-        for record in generate(args.count, seed=args.seed):
+        for record in generate(args.count, seed=args.seed, reviews=tuple(args.reviews)):
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
         return 0
     if args.command == "articles":
@@ -53,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engine = store.open_store(settings.database_url)
     progress = False if getattr(args, "no_progress", False) else None
+    if args.command == "sync":
+        from indexer import outbox
+
+        result = outbox.drain(engine, client, settings.index)
+        print(f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued", file=sys.stderr)
+        return 0 if result.error is None and not result.failed else 1
     if args.command == "rebuild":
         result = load.rebuild_from_store(engine, client, settings.index, progress=progress)
         print(f"indexed {result.indexed} documents into alias {settings.index!r}", file=sys.stderr)
