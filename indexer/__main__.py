@@ -59,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
         from indexer import outbox
 
         result = outbox.drain(engine, client, settings.index)
-        print(f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued", file=sys.stderr)
+        print(
+            f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued",
+            file=sys.stderr,
+        )
         return 0 if result.error is None and not result.failed else 1
     if args.command == "rebuild":
         result = load.rebuild_from_store(engine, client, settings.index, progress=progress)
