@@ -7,7 +7,7 @@ ESNODE := $(PY) tools/esnode.py
 ASSETS := static/vendor/leaflet/leaflet.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test es es-stop es-status load lint bench clean assets browser
+.PHONY: help run test es es-stop es-status load lint bench clean assets browser pg
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -47,8 +47,12 @@ load: es ## Load the fixtures into the store and the index
 run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
 	$(VENV)/bin/gunicorn 'directory:create_app()'
 
-test: es $(ASSETS) browser ## Run the whole test suite against a real node
+test: es $(ASSETS) browser pg ## Run the whole suite against a real node: SQLite store, then PostgreSQL
 	$(PY) -m pytest $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+pg: $(STAMP) ## Start (or reuse) a throwaway local PostgreSQL server for the tests
+	$(PY) tools/pgnode.py start
 
 bench: es ## Benchmarks: API vs direct Elasticsearch (see benchmarks/README.md)
 	$(PY) -m pip install -q -e '.[bench]'

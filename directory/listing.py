@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from directory.search.core import listing_summary
+from indexer.schema import is_valid_id
 from indexer.store import Clinic
 
 REVIEW_SORTS = ("newest", "highest", "lowest")
@@ -24,6 +25,8 @@ class ReviewArgs(Schema):
 
 
 def get_record(engine: Engine, provider_id: str) -> dict | None:
+    if not is_valid_id(provider_id):
+        return None
     with Session(engine) as session:
         row = session.get(Clinic, provider_id)
         return row.record if row else None

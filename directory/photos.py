@@ -247,6 +247,11 @@ class PhotoStore:
             (self.root / f"{key}.thumb.{extension}").unlink(missing_ok=True)
 
 
+def is_photo_key(key: str) -> bool:
+    """Has `key` the shape of a key PhotoStore.save hands out?"""
+    return isinstance(key, str) and bool(_KEY.fullmatch(key))
+
+
 def _check_key(key: str) -> None:
     # Keys come back from URLs: only the generated shape can name a file, so no "../", "/" or ".".
     if not isinstance(key, str) or not _KEY.fullmatch(key):

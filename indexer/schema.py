@@ -21,7 +21,13 @@ from indexer import vocabulary
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
-ID = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$", error="Use 1-64 letters, digits, '.', '_' or '-'.")
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+ID = validate.Regexp(ID_PATTERN, error="Use 1-64 letters, digits, '.', '_' or '-'.")
+
+
+def is_valid_id(value: str) -> bool:
+    """Could this be a record id? (Checked before ids from URLs reach the store.)"""
+    return bool(ID_PATTERN.match(value))
 
 
 class Address(Schema):

@@ -54,12 +54,40 @@ def alias(es: Elasticsearch) -> str:
     index.delete_alias_and_indices(es, name)
 
 
+@contextmanager
+def fresh_database(tmp: Path):
+    """A new, empty store: a SQLite file, or a new database on TEST_DATABASE_URL's server."""
+    server = os.environ.get("TEST_DATABASE_URL")
+    if not server:
+        yield f"sqlite:///{tmp / 'store.sqlite3'}"
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def settings(es_url: str, alias: str, tmp_path: Path) -> Settings:
+def database_url(tmp_path: Path) -> str:
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+@pytest.fixture
+def settings(es_url: str, alias: str, tmp_path: Path, database_url: str) -> Settings:
     return Settings(
         elasticsearch_url=es_url,
         index=alias,
-        database_url=f"sqlite:///{tmp_path / 'store.sqlite3'}",
+        database_url=database_url,
         geocode_cache=tmp_path / "geocode-cache.json",
     )
 
@@ -90,18 +118,21 @@ def client(app):
 def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factory) -> Settings:
     """The whole sample directory loaded once per session, for tests that only read."""
     tmp = tmp_path_factory.mktemp("directory")
-    settings = Settings(
-        elasticsearch_url=es_url,
-        index=unique_alias("fixtures"),
-        database_url=f"sqlite:///{tmp / 'store.sqlite3'}",
-        geocode_cache=tmp / "geocode-cache.json",
-    )
-    engine = store.open_store(settings.database_url)
-    report = load_files([FIXTURES / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False)
-    assert report.ok, report.rejected[:5]
-    yield settings
-    engine.dispose()
-    index.delete_alias_and_indices(es, settings.index)
+    with fresh_database(tmp) as url:
+        settings = Settings(
+            elasticsearch_url=es_url,
+            index=unique_alias("fixtures"),
+            database_url=url,
+            geocode_cache=tmp / "geocode-cache.json",
+        )
+        engine = store.open_store(settings.database_url)
+        report = load_files(
+            [FIXTURES / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False
+        )
+        assert report.ok, report.rejected[:5]
+        yield settings
+        engine.dispose()
+        index.delete_alias_and_indices(es, settings.index)
 
 
 @pytest.fixture

@@ -35,10 +35,11 @@ from directory.clinic.listing_form import (
     values_from_record,
 )
 from directory.clinic.models import REPORT_KINDS, Account, CredentialClaim, ListingReport, Photo
+from directory.listing import get_record
 from indexer import outbox, vocabulary
 from indexer.derive import id_from_slug
 from indexer.geocode import geocode_address
-from indexer.schema import DAYS
+from indexer.schema import DAYS, is_valid_id
 from indexer.store import AuditEntry, Clinic, audit, now
 
 bp = Blueprint("clinic", __name__)
@@ -54,6 +55,8 @@ def target_clinic() -> str:
     if current_user.is_admin:
         if not requested:
             abort(400, "Administrators choose a listing with ?clinic=ID.")
+        if not is_valid_id(requested):
+            abort(404)
         return requested
     if requested and requested != current_user.clinic_id:
         abort(403)
@@ -420,8 +423,12 @@ def delete_photo(photo_id: int):
 @bp.get("/photos/<key>.<ext>")
 def photo_file(key: str, ext: str):
     """Published photos (consent given); `<key>.thumb.<ext>` is the thumbnail."""
+    from directory.photos import is_photo_key
+
     thumb = key.endswith(".thumb")
     key = key.removesuffix(".thumb")
+    if not is_photo_key(key):
+        abort(404)
     with Session(store()) as db:
         photo = db.scalar(select(Photo).where(Photo.file_key == key))
     if photo is None or not photo.consent or photo.extension != ext:
@@ -445,9 +452,9 @@ def report(slug: str):
     clinic_id = id_from_slug(slug)
     kind = request.form.get("kind", "")
     message = request.form.get("message", "").strip()
+    if get_record(store(), clinic_id) is None:
+        abort(404)
     with Session(store()) as db:
-        if db.get(Clinic, clinic_id) is None:
-            abort(404)
         if kind not in REPORT_KINDS or not 5 <= len(message) <= 2000:
             flash(
                 "Please choose what is wrong and describe it in a few words (up to 2,000 characters).",

@@ -4,6 +4,10 @@ import re
 import time
 from urllib.parse import urlparse
 
+import pytest
+
+pytestmark = pytest.mark.browser
+
 
 def test_invited_clinic_edits_its_listing_in_the_browser_and_search_has_it(
     clinic_app, browser, serve_app, no_tiles, h

@@ -405,3 +405,19 @@ def test_outbox_rows_survive_a_failed_drain(settings, engine, clinic_app):
     assert result.error and outbox.pending(engine) == 1
     with Session(engine) as db:
         assert db.scalar(select(OutboxEntry)).attempts == 1
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/clinic/listing?clinic=%00",
+        "/clinic/audit?clinic=..%2F",
+        "/photos/%00.jpg",
+        "/photos/x.thumb.jpg",
+        "/providers/a--%00",
+        "/api/v1/providers/%00",
+    ],
+)
+def test_malformed_ids_in_urls_are_not_found_never_errors(clinic_app, h, path):
+    admin = h.sign_up(clinic_app, None, "admin@directory.test")
+    assert admin.get(path).status_code == 404

@@ -5,6 +5,8 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
+pytestmark = pytest.mark.browser
+
 
 def cards(page):
     return page.locator("li.card")
