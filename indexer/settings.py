@@ -27,6 +27,7 @@ class Settings:
     elasticsearch_timeout: float = 5.0
     index: str = "providers"
     database_url: str = field(default_factory=_default_database_url)
+    sniff: bool = False
     geocoder: str = "offline"
     geocode_cache: Path = ROOT / "var" / "geocode-cache.json"
 
@@ -40,6 +41,7 @@ class Settings:
             elasticsearch_api_key=env.get("ELASTICSEARCH_API_KEY"),
             elasticsearch_timeout=float(env.get("ELASTICSEARCH_TIMEOUT", defaults.elasticsearch_timeout)),
             index=env.get("DIRECTORY_INDEX", defaults.index),
+            sniff=env.get("ELASTICSEARCH_SNIFF", "false").lower() in ("1", "true", "yes"),
             database_url=env.get("DATABASE_URL", defaults.database_url),
             geocoder=env.get("GEOCODER", defaults.geocoder),
             geocode_cache=Path(env.get("GEOCODE_CACHE", defaults.geocode_cache)),
@@ -47,7 +49,13 @@ class Settings:
 
 
 def make_client(settings: Settings) -> Elasticsearch:
-    """Build the Elasticsearch client; hosts may be a comma-separated list."""
+    """Build the Elasticsearch client; hosts may be a comma-separated list.
+
+    Requests are spread round-robin over the hosts; a host that fails is marked dead and the
+    request is retried on another (up to twice). With `sniff`, the client also discovers the
+    cluster's other nodes at start and when a node fails (only where nodes publish addresses
+    the app can reach: not behind a load balancer).
+    """
     auth = {}
     if settings.elasticsearch_api_key:
         auth["api_key"] = settings.elasticsearch_api_key
@@ -59,5 +67,8 @@ def make_client(settings: Settings) -> Elasticsearch:
         max_retries=2,
         retry_on_timeout=True,
         serializer=OrjsonSerializer(),  # several times faster than json for search responses
+        sniff_on_start=settings.sniff,
+        sniff_on_node_failure=settings.sniff,
+        min_delay_between_sniffing=60,
         **auth,
     )
