@@ -1,5 +1,11 @@
-"""gunicorn settings for `make run` and production; override with GUNICORN_* or CLI flags."""
+"""gunicorn settings for `make run` and production; override with environment variables or CLI flags.
 
+The app is loaded once in the master (preload_app) and the offline gazetteer is built there,
+so the workers share those pages instead of each building its own copy (about 100 MiB each).
+The app opens no connection at load time (clients and pools connect lazily), so forking is safe.
+"""
+
+import gc
 import multiprocessing
 import os
 
@@ -7,6 +13,15 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 30
-accesslog = "-"
+preload_app = True
+accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+
+def when_ready(server):
+    """Before the workers fork: build what they would otherwise each build, then freeze it."""
+    from indexer.geocode import gazetteer
+
+    gazetteer()
+    gc.freeze()  # keep the shared objects out of the workers' garbage collections (copy-on-write)

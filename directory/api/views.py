@@ -61,8 +61,9 @@ class Providers(MethodView):
             )
         except CursorError as err:
             return problem(400, "Bad Request", str(err), [{"parameter": "cursor", "reason": str(err)}])
+        prefix = profile_url("_")[:-1]  # one url_for per response, not per result
         for item in results.items:
-            item["url"] = profile_url(item["slug"])
+            item["url"] = prefix + item["slug"]
         payload = {
             "total": results.total,
             "next_cursor": results.next_cursor,

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from elasticsearch import Elasticsearch
-from geopy.distance import great_circle
 
 from directory.search import cursor
 from directory.search.query import (
@@ -86,6 +86,14 @@ def search(client: Elasticsearch, alias: str, query: SearchQuery, now: datetime 
     return Results(total, items, next_cursor, facets, query.origin, meta={"took_ms": resp["took"]})
 
 
+def arc_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Haversine distance on Elasticsearch's sphere (geopy's great_circle is 10x slower per call)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dlon = math.radians(lon2 - lon1)
+    a = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dlon / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
 def summarize(src: dict, today: date) -> dict:
     """The public summary of a search document (also used for store records via to_document)."""
     rating = src["rating"]
@@ -125,8 +133,7 @@ def result_item(hit: dict, query: SearchQuery, today: date) -> dict:
         if query.sort == "distance":
             item["distance_km"] = round(hit["sort"][0], 3)
         else:
-            point = (src["location"]["lat"], src["location"]["lon"])
-            km = great_circle((query.lat, query.lon), point, radius=EARTH_RADIUS_KM).km
+            km = arc_km(query.lat, query.lon, src["location"]["lat"], src["location"]["lon"])
             item["distance_km"] = round(km, 3)
     if query.explain:
         item["explain"] = explain_factors(hit, item, query)
