@@ -145,3 +145,13 @@ def test_hostile_text_in_every_field_is_shown_as_text(es, alias, engine, geocode
     assert "&lt;script&gt;alert(" in profile
     [data] = jsonld_blocks(profile)
     assert data["name"] == HOSTILE
+
+
+def test_sitemap_lists_every_article(web):
+    from pathlib import Path
+
+    pages = ElementTree.fromstring(web.get("/sitemaps/pages.xml").data)
+    urls = {loc.text for loc in pages.findall("s:url/s:loc", SITEMAP_NS)}
+    slugs = [p.stem for p in (Path(__file__).parents[2] / "fixtures" / "content").glob("*.md")]
+    assert len(slugs) >= 6
+    assert {f"http://localhost/learn/{slug}" for slug in slugs} <= urls
