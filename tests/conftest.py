@@ -21,6 +21,9 @@ from indexer.geocode import CachedGeocoder, make_geocoder
 from indexer.load import load_files
 from indexer.settings import Settings
 
+# Apps made by tests index changes synchronously; no background outbox threads outliving a test.
+os.environ.setdefault("DIRECTORY_OUTBOX_WORKER", "false")
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
