@@ -170,3 +170,33 @@ def test_typo_tolerant_text_search(es, directory_settings):
     results = search(es, directory_settings.index, SearchQuery(q="microneedeling", limit=5, facets=False))
     assert results.total > 0
     assert any("microneedling" in {t["code"] for t in i["treatments"]} for i in results.items)
+
+
+@pytest.mark.parametrize(
+    "utc_time", ["2026-11-23T15:30:00+00:00", "2026-11-28T23:45:00+00:00", "2026-11-29T03:10:00+00:00"]
+)
+def test_open_now_uses_each_clinics_own_time_zone(es, directory_settings, records, utc_time):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime.fromisoformat(utc_time)
+    expected = set()
+    for r in records:
+        hours = r.get("hours")
+        if not hours:
+            continue
+        local = now.astimezone(ZoneInfo(hours["timezone"]))
+        day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[local.weekday()]
+        minute = f"{local:%H:%M}"
+        if any(span.split("-")[0] <= minute < span.split("-")[1] for span in hours.get(day) or []):
+            expected.add(r["id"])
+    query = SearchQuery(open_now=True, limit=100, facets=False)
+    ids = set()
+    while True:
+        results = search(es, directory_settings.index, query, now=now)
+        ids |= {i["id"] for i in results.items}
+        if not results.next_cursor:
+            break
+        query.cursor = results.next_cursor
+    assert ids == expected
+    assert 0 < len(expected) < len(records) or utc_time.endswith("03:10:00+00:00")
