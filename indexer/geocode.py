@@ -8,6 +8,8 @@ import json
 import logging
 import os
 import re
+import subprocess
+import sys
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterator
@@ -121,19 +123,47 @@ def _gc_paused() -> Iterator[None]:
 def gazetteer() -> Gazetteer:
     """The US gazetteer from the ZIP data shipped with `zipcodes`, built once per process."""
     with _gc_paused():
-        built = _build()
-    # zipcodes keeps its 42,000 row dicts cached for good (about 90 MiB); we hold what we need.
-    zipcodes._zips_cache = None
-    return built
+        return _build(_zip_rows())
 
 
-def _build() -> Gazetteer:
+# Only the fields the gazetteer uses. zipcodes.list_all() parses its whole data set into
+# 1.4 million objects (a peak of ~280 MiB RSS that a server process never gives back), so a
+# short-lived subprocess extracts these rows once into a small cache file that processes read.
+ROW_FIELDS = ("zip_code", "zip_code_type", "city", "state", "lat", "long", "timezone", "acceptable_cities")
+ROWS_CACHE = Path(os.environ.get("GAZETTEER_CACHE", Path.home() / ".cache" / "provider-directory"))
+
+
+def _zip_rows() -> list[dict]:
+    path = ROWS_CACHE / f"zip-rows-{zipcodes.__version__}.json"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"from indexer.geocode import write_zip_rows; write_zip_rows({str(path)!r})",
+            ],
+            check=True,
+            cwd=Path(__file__).resolve().parent.parent,
+        )
+    return [dict(zip(ROW_FIELDS, row, strict=True)) for row in json.loads(path.read_text())]
+
+
+def write_zip_rows(path: str) -> None:
+    """Extract the gazetteer's fields from zipcodes into `path` (written atomically)."""
+    rows = [[row[f] for f in ROW_FIELDS] for row in zipcodes.list_all()]
+    tmp = Path(f"{path}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(rows, separators=(",", ":")))
+    tmp.replace(path)
+
+
+def _build(rows: list[dict]) -> Gazetteer:
     norm = cache(_norm)  # city names repeat across ZIPs: normalise each spelling once
     zips: dict[str, Place] = {}
     members: dict[tuple[str, str], list[Place]] = defaultdict(list)
     alias_members: dict[tuple[str, str], list[Place]] = defaultdict(list)
     spelling: dict[tuple[str, str], str] = {}
-    for row in zipcodes.list_all():
+    for row in rows:
         lat, lon = float(row["lat"]), float(row["long"])
         # APO/FPO ZIPs and a few retired ones sit at 0,0: no place on the map.
         if row["zip_code_type"] == "MILITARY" or (lat == 0 and lon == 0):
