@@ -89,8 +89,10 @@ def revoke_command(name: str) -> None:
             raise click.ClickException(f"no partner named {name!r}")
         partner.revoked_at = now()
     _key_cache.clear()
-    click.echo(f"Revoked the key of {name!r} (other app processes stop accepting it within "
-               f"{KEY_CACHE_SECONDS:g} seconds).")
+    click.echo(
+        f"Revoked the key of {name!r} (other app processes stop accepting it within "
+        f"{KEY_CACHE_SECONDS:g} seconds)."
+    )
 
 
 @bp.cli.command("list")
