@@ -20,7 +20,7 @@ class ReviewArgs(Schema):
     """Review paging for the API and the profile page."""
 
     review_sort = fields.String(load_default="newest", validate=validate.OneOf(REVIEW_SORTS))
-    review_page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    review_page = fields.Integer(load_default=1, validate=validate.Range(1, 100_000))
     review_limit = fields.Integer(load_default=10, validate=validate.Range(1, 50))
 
 

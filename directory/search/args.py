@@ -88,10 +88,11 @@ class SearchArgs(Schema):
         validate=validate.Range(1, 5), metadata={"description": "Mean review rating at least this."}
     )
     min_reviews = fields.Integer(
-        validate=validate.Range(min=0), metadata={"description": "At least this many reviews."}
+        validate=validate.Range(0, 1_000_000), metadata={"description": "At least this many reviews."}
     )
     max_price = fields.Float(
-        validate=validate.Range(min=0), metadata={"description": "Cheapest session price at most this (USD)."}
+        validate=validate.Range(0, 100_000),
+        metadata={"description": "Cheapest session price at most this (USD)."},
     )
     open_now = fields.Boolean(
         load_default=False, metadata={"description": "Open right now, in the clinic's time zone."}

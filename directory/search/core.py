@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
@@ -198,7 +199,11 @@ def price_label(lo: float | None, hi: float | None) -> str:
 
 def suggest(client: Elasticsearch, alias: str, text: str, limit: int) -> list[dict]:
     """Completions for what the user has typed: treatments first, then places and clinics."""
+    # The completion suggester reserves some control characters (U+001E, U+001F); none can be typed.
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
     needle = text.strip().lower()
+    if not needle:
+        return []
     out = [
         {"text": name, "type": "treatment", "value": code, "url": None}
         for code, name in vocabulary.treatments().items()

@@ -132,3 +132,21 @@ def test_export_streams_listings_changed_since(api):
     everything = api.get("/api/v1/providers/export?updated_since=2000-01-01T00:00:00Z").get_data(as_text=True)
     assert len(everything.splitlines()) > len(lines)
     assert api.get("/api/v1/providers/export?updated_since=yesterday").status_code == 400
+
+
+@pytest.mark.parametrize(
+    "query", ["min_reviews=2059131108522", "max_price=5.26e307", "limit=99999999999999999999"]
+)
+def test_out_of_range_numbers_are_400_not_500(api, query):
+    resp = api.get(f"/api/v1/providers?{query}")
+    assert resp.status_code == 400
+
+
+def test_absurd_review_page_is_400(api):
+    assert api.get("/api/v1/providers/charlotte-nc-001?review_page=299218542812557082624").status_code == 400
+
+
+@pytest.mark.parametrize("q", ["%01R%1EW", "%1F", "%00a", "%E2%80%AE"])
+def test_suggest_treats_control_characters_as_nothing(api, q):
+    resp = api.get(f"/api/v1/suggest?q={q}")
+    assert resp.status_code == 200
