@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from elasticsearch import ApiError, TransportError
 from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 from sqlalchemy import func, select
@@ -170,7 +171,7 @@ def nearby_alternatives(detail: dict, count: int = 3) -> list[dict]:
     )
     try:
         items = search(_client(), _alias(), query).items
-    except Exception:  # noqa: BLE001 - alternatives are optional; the profile itself comes from the store
+    except (TransportError, ApiError):  # optional: the profile itself comes from the store
         current_app.logger.warning("nearby alternatives unavailable", exc_info=True)
         return []
     return [p for p in items if p["id"] != detail["id"]][:count]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Response, render_template, request
+from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 PROBLEM_TYPE = "application/problem+json"
@@ -58,8 +58,6 @@ def handle_http_exception(error: HTTPException):
 
 def handle_unexpected(error: Exception):
     """Never show a stack trace: log it, answer 500 in the caller's format."""
-    from flask import current_app
-
     current_app.logger.exception("unhandled error", exc_info=error)
     if wants_problem():
         return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
@@ -68,8 +66,6 @@ def handle_unexpected(error: Exception):
 
 def handle_search_unavailable(error: Exception):
     """Elasticsearch down, timing out or without an index: 503 instead of a hang or a 500."""
-    from flask import current_app
-
     current_app.logger.warning("search unavailable: %s", error)
     detail = "Search is temporarily unavailable. Please try again in a moment."
     if wants_problem():

@@ -110,8 +110,8 @@ def upsert_many(session: Session, records: list[dict], source: str) -> tuple[lis
     Within a batch the last row of an id wins, as it would row by row.
     """
     by_id = {r["id"]: r for r in records}
-    existing = set(session.scalars(select(Clinic).where(Clinic.id.in_(list(by_id)))).all())
-    known = {row.id for row in existing}
+    # Loading the stored rows (not only their ids) lets upsert() find them in the identity map.
+    known = {row.id for row in session.scalars(select(Clinic).where(Clinic.id.in_(list(by_id))))}
     stored, kept, new_rows = [], 0, []
     for rid, record in by_id.items():
         if rid not in known:

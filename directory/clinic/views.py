@@ -40,7 +40,7 @@ from indexer import outbox, vocabulary
 from indexer.derive import id_from_slug
 from indexer.geocode import geocode_address
 from indexer.schema import DAYS, is_valid_id
-from indexer.store import AuditEntry, Clinic, audit, now
+from indexer.store import AuditEntry, Clinic, audit, diff, now
 
 bp = Blueprint("clinic", __name__)
 
@@ -165,7 +165,7 @@ def listing():
         ).all()
         db.expunge_all()
     if request.method == "GET":
-        return render_listing(clinic_id, values_from_record(current), version, claims=claims)
+        return render_listing(current, values_from_record(current), version, claims=claims)
 
     values = values_from_form(request.form)
     form = build_record(values, current)
@@ -174,7 +174,7 @@ def listing():
         form.errors["address.street"] = location_error
     if form.errors:
         return render_listing(
-            clinic_id,
+            current,
             values,
             request.form.get("version", version),
             form.errors,
@@ -184,7 +184,7 @@ def listing():
     form.record["location"] = location
     if request.form.get("action") == "preview":
         return render_listing(
-            clinic_id,
+            current,
             values,
             request.form.get("version", version),
             claims=claims,
@@ -201,7 +201,7 @@ def listing():
             "saved; reload the page to see the latest version, then apply your changes again."
         )
         return render_listing(
-            clinic_id,
+            current,
             values,
             request.form.get("version", ""),
             claims=claims,
@@ -241,9 +241,7 @@ def save_listing(clinic_id: str, record: dict, version: str, claims: list[dict])
         row = db.get(Clinic, clinic_id)
         if str(row.version) != version:
             return True
-        changes = {
-            k: [row.record.get(k), record.get(k)] for k in record if row.record.get(k) != record.get(k)
-        }
+        changes = diff(row.record, record)
         changes.pop("updated_at", None)
         row.record, row.updated_at = record, now()
         row.source = "admin" if current_user.is_admin else "clinic"
@@ -268,10 +266,10 @@ def save_listing(clinic_id: str, record: dict, version: str, claims: list[dict])
 
 
 def render_listing(
-    clinic_id, values, version, errors=None, claims=(), location=None, notice=None, conflict=None
+    current, values, version, errors=None, claims=(), location=None, notice=None, conflict=None
 ):
-    with Session(store()) as db:
-        current = db.get(Clinic, clinic_id).record
+    """The form for the stored listing `current`, filled with `values`."""
+    clinic_id = current["id"]
     location = location or current.get("location")
     certs = (
         values["certifications"] + [{"code": "", "issuer": "", "number": "", "expires": ""}] * EXTRA_CERT_ROWS

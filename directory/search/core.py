@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import time
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from elasticsearch import Elasticsearch
@@ -43,8 +43,6 @@ class Results:
     next_cursor: str | None
     facets: dict | None
     origin: dict | None = None
-    place: str | None = None
-    meta: dict = field(default_factory=dict)
 
 
 def resolve_place(query: SearchQuery, geocoder) -> SearchQuery:
@@ -84,7 +82,7 @@ def search(client: Elasticsearch, alias: str, query: SearchQuery, now: datetime 
     if len(hits) == query.limit and hits:
         next_cursor = cursor.encode(hits[-1]["sort"], query.fingerprint())
     facets = format_facets(resp["aggregations"]) if query.facets else None
-    return Results(total, items, next_cursor, facets, query.origin, meta={"took_ms": resp["took"]})
+    return Results(total, items, next_cursor, facets, query.origin)
 
 
 def arc_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -1,6 +1,7 @@
 """A small directory of eight clinics per test, with invited accounts for two of them."""
 
 import re
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -66,19 +67,16 @@ def admin(clinic_app):
 def form_fields(html: str) -> dict:
     """The listing form's current values as the browser would submit them."""
     fields = {}
-    for name, value in re.findall(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', html):
-        if 'type="checkbox"' not in name:
-            fields[name] = value.replace("&amp;", "&").replace("&#39;", "'").replace("&quot;", '"')
+    for tag in re.findall(r"<input[^>]*>", html):
+        named = re.search(r'name="([^"]+)"[^>]*value="([^"]*)"', tag)
+        if named and 'type="checkbox"' not in tag and named.group(1) != "pin_moved":
+            fields[named.group(1)] = unescape(named.group(2))
     for name, body in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
-        fields[name] = body.replace("&amp;", "&").replace("&#39;", "'").replace("&quot;", '"')
+        fields[name] = unescape(body)
     fields["treatments"] = re.findall(r'name="treatments" value="([^"]+)" checked', html)
     for name, options in re.findall(r'<select name="([^"]+)">(.*?)</select>', html, re.S):
         selected = re.search(r'<option value="([^"]*)" selected>', options)
         fields[name] = selected.group(1) if selected else ""
-    # Checkbox inputs were matched above by value too; drop the ones not checked.
-    for name in [n for n in fields if n.endswith("-remove") or n in ("consent",)]:
-        fields.pop(name)
-    fields.pop("pin_moved", None)
     return fields
 
 
