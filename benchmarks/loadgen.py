@@ -183,12 +183,11 @@ def percentile(sorted_values: list[float], pct: float) -> float:
 def run_python_client(
     label: str,
     client: Elasticsearch,
-    alias: str,
-    kwargs_list: list[dict],
+    requests: list[list[dict]],
     seconds: float,
     threads: int,
 ) -> Run:
-    """The same searches through `Elasticsearch.search` from a pool of threads, timed per call."""
+    """The same searches through `Elasticsearch.msearch` from a pool of threads, timed per call."""
     deadline = time.perf_counter() + seconds
     lock = threading.Lock()
     latencies: list[float] = []
@@ -204,7 +203,7 @@ def run_python_client(
             if start >= deadline:
                 break
             try:
-                client.search(index=alias, **kwargs_list[i % len(kwargs_list)])
+                client.msearch(searches=requests[i % len(requests)])
                 mine.append(time.perf_counter() - start)
             except Exception:  # noqa: BLE001 - counted and reported as errors
                 failed += 1
@@ -215,7 +214,7 @@ def run_python_client(
 
     started = time.perf_counter()
     pool = [
-        threading.Thread(target=worker, args=(n * len(kwargs_list) // threads,), daemon=True)
+        threading.Thread(target=worker, args=(n * len(requests) // threads,), daemon=True)
         for n in range(threads)
     ]
     for t in pool:

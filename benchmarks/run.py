@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import platform
@@ -112,8 +113,13 @@ def dataset(n: int, seed: int, cache: Path) -> Path:
 
 
 def bulk_bodies(feed: Path, n: int, seed: int, cache: Path) -> list[bytes]:
-    """`_bulk` bodies of the same documents the indexer writes (validated, to_document), cached."""
-    path = cache / f"bulk-{n}-seed{seed}.ndjson"
+    """`_bulk` bodies of the same documents the indexer writes (validated, to_document), cached.
+
+    The cache file is named after the mapping too: a new document field means a new mapping,
+    so documents built for an older one are never reused.
+    """
+    shape = hashlib.sha256(json.dumps(MAPPING, sort_keys=True).encode()).hexdigest()[:8]
+    path = cache / f"bulk-{n}-seed{seed}-{shape}.ndjson"
     if not path.exists():
         log(f"serializing {n:,} documents for raw _bulk into {path}")
         geocoder = CachedGeocoder(make_geocoder("offline"))
@@ -250,13 +256,18 @@ class Gunicorn:
         self.log_path = log_path
 
     def wait_ready(self, timeout: float = 60) -> None:
+        """Until /healthz answers and the number of workers has not changed for a second."""
         deadline = time.monotonic() + timeout
+        seen, steady_since = -1, time.monotonic()
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"gunicorn exited ({self.proc.returncode}); see {self.log_path}")
+            count = len(self.workers())
+            if count != seen:
+                seen, steady_since = count, time.monotonic()
             try:
                 with urllib.request.urlopen(f"{self.base}/healthz", timeout=2) as resp:
-                    if resp.status == 200 and len(self.workers()) >= 1:
+                    if resp.status == 200 and count >= 1 and time.monotonic() - steady_since >= 1:
                         return
             except OSError:
                 pass
@@ -391,7 +402,7 @@ def measure(
         ],
     )
     client = Elasticsearch(es_url, request_timeout=30, connections_per_node=args.connections)
-    kwargs = [q.es_kwargs for q in queries]
+    lines = [q.es_lines for q in queries]
     c, t = args.connections, args.threads
 
     def api(seconds, label="api"):
@@ -401,7 +412,7 @@ def measure(
         return loadgen.run_wrk(wrk, label, es_url, es_script, seconds, c, t)
 
     def es_py(seconds, label="es_py"):
-        return loadgen.run_python_client(label, client, alias, kwargs, seconds, c)
+        return loadgen.run_python_client(label, client, lines, seconds, c)
 
     modes = {"api": api, "es_wrk": es_wrk, "es_py": es_py}
     meter = CpuMeter(admin, app.workers())

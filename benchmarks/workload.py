@@ -1,7 +1,7 @@
 """The query mix: realistic API URLs, and the exact Elasticsearch request behind each one.
 
 The direct measurements must send the SAME queries as the API, so each Elasticsearch request
-is derived the way the view derives it (SearchArgs -> resolve_place -> search_body, cursors
+is derived the way the view derives it (SearchArgs -> resolve_place -> search_requests, cursors
 decoded with the query's fingerprint) and then captured on the wire side of the Python client:
 method, target (path + query string), headers and the serialized body.
 """
@@ -19,7 +19,7 @@ from elasticsearch import Elasticsearch
 
 from directory.search import cursor, resolve_place
 from directory.search.args import SearchArgs
-from directory.search.query import search_body
+from directory.search.query import search_requests
 
 API_PATH = "/api/v1/providers"
 LIST_PARAMS = {"treatment", "certification"}
@@ -46,7 +46,7 @@ class Query:
     es_target: str = ""
     es_headers: dict | None = None
     es_body: bytes = b""
-    es_kwargs: dict | None = None  # for Elasticsearch.search(index=alias, **es_kwargs)
+    es_lines: list[dict] | None = None  # for Elasticsearch.msearch(searches=es_lines)
 
 
 def centres(records: list[dict], rng: Random, n: int) -> list[dict]:
@@ -184,14 +184,14 @@ def build_mix(
     return queries, info
 
 
-def search_kwargs(url: str, geocoder) -> dict:
-    """What the API view passes to Elasticsearch.search for this URL (same code, same order)."""
+def search_lines(url: str, geocoder, alias: str) -> list[dict]:
+    """What the API view passes to Elasticsearch.msearch for this URL (same code, same order)."""
     raw = parse_qs(urlsplit(url).query, keep_blank_values=True)
     data = {k: (v if k in LIST_PARAMS else v[-1]) for k, v in raw.items()}
     query = SearchArgs().load(data)
     resolve_place(query, geocoder)
     after = cursor.decode(query.cursor, query.fingerprint()) if query.cursor else None
-    return search_body(query, datetime.now(UTC), [], after)
+    return search_requests(alias, query, datetime.now(UTC), [], after)
 
 
 class WireRecorder:
@@ -224,14 +224,14 @@ def attach_direct(
     mismatched_total = mismatched_ids = 0
     try:
         for q in queries:
-            kwargs = search_kwargs(q.url, geocoder)
-            resp = client.search(index=alias, **kwargs)
+            lines = search_lines(q.url, geocoder, alias)
+            page, *counted = client.msearch(searches=lines)["responses"]
             q.es_method, q.es_target, q.es_headers, q.es_body = recorder.last
-            q.es_kwargs = kwargs
+            q.es_lines = lines
             api = api_answers[q.url]
-            if resp["hits"]["total"]["value"] != api["total"]:
+            if (counted[0] if counted else page)["hits"]["total"]["value"] != api["total"]:
                 mismatched_total += 1
-            if [h["_source"]["id"] for h in resp["hits"]["hits"]] != [r["id"] for r in api["results"]]:
+            if [h["_source"]["id"] for h in page["hits"]["hits"]] != [r["id"] for r in api["results"]]:
                 mismatched_ids += 1
     finally:
         recorder.close()

@@ -12,6 +12,7 @@ import os
 from indexer import derive, vocabulary
 
 KEYWORD = {"type": "keyword"}
+NO_EXPIRY = "9999-12-31"
 NOT_INDEXED = {"type": "object", "enabled": False}
 
 SETTINGS = {
@@ -54,6 +55,9 @@ MAPPING = {
                 "expires": {"type": "date"},
             },
         },
+        # The last day any verified credential is valid (NO_EXPIRY when one never expires):
+        # "has a valid credential today" becomes one range check instead of a nested query.
+        "qualified_until": {"type": "date"},
         "rating": {
             "properties": {
                 "count": {"type": "integer"},
@@ -101,7 +105,14 @@ def to_document(record: dict) -> dict:
             {k: c.get(k) for k in ("code", "name", "issuer", "verified", "expires")}
             for c in record.get("certifications", [])
         ],
+        "qualified_until": qualified_until(record.get("certifications", [])),
         "rating": derive.rating_summary(record.get("reviews", [])),
         "suggest": {"input": [record["name"], f"{address['city']}, {address['state']}"]},
         "updated_at": record.get("updated_at"),
     }
+
+
+def qualified_until(certifications: list[dict]) -> str | None:
+    """The latest expiry among verified credentials (ISO dates sort as text), None if none."""
+    days = [c.get("expires") or NO_EXPIRY for c in certifications if c.get("verified")]
+    return max(days, default=None)

@@ -54,7 +54,7 @@ def summary(data: dict) -> dict:
 
 @blp.route("/articles")
 class Articles(MethodView):
-    @blp.arguments(ArticleSearchArgs, location="query")
+    @blp.arguments(ArticleSearchArgs(), location="query")
     @blp.response(200, ArticleResults)
     @blp.alt_response(400, schema=Problem, description="A parameter is invalid.")
     @blp.alt_response(503, schema=Problem, description="Article search is unavailable.")

@@ -38,7 +38,7 @@ def profile_url(slug: str) -> str:
 
 @blp.route("/providers")
 class Providers(MethodView):
-    @blp.arguments(SearchArgs, location="query", as_kwargs=False)
+    @blp.arguments(SearchArgs(), location="query", as_kwargs=False)
     @blp.response(200, s.SearchResponse)
     @blp.alt_response(400, schema=s.Problem, description="A parameter is invalid or the place is unknown.")
     @blp.alt_response(503, schema=s.Problem, description="The search engine is unavailable.")
@@ -76,7 +76,7 @@ class Providers(MethodView):
 
 @blp.route("/providers/<provider_id>")
 class Provider(MethodView):
-    @blp.arguments(s.ReviewArgs, location="query")
+    @blp.arguments(s.ReviewArgs(), location="query")
     @blp.response(200, s.ProviderDetail)
     @blp.alt_response(404, schema=s.Problem, description="No provider has this id.")
     def get(self, args: dict, provider_id: str):
@@ -91,7 +91,7 @@ class Provider(MethodView):
 
 @blp.route("/providers/export")
 class Export(MethodView):
-    @blp.arguments(s.ExportArgs, location="query")
+    @blp.arguments(s.ExportArgs(), location="query")
     @blp.response(
         200,
         description="NDJSON: one listing per line, oldest change first.",
@@ -126,7 +126,7 @@ class Export(MethodView):
 
 @blp.route("/suggest")
 class Suggest(MethodView):
-    @blp.arguments(s.SuggestArgs, location="query")
+    @blp.arguments(s.SuggestArgs(), location="query")
     @blp.response(200, s.SuggestResponse)
     def get(self, args: dict):
         """Autocomplete over clinic names, cities and treatments while the user types."""

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 import time
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from elasticsearch import Elasticsearch
+from elasticsearch import ApiError, Elasticsearch
+from elasticsearch.exceptions import HTTP_EXCEPTIONS
 
 from directory.search import cursor
 from directory.search.query import (
@@ -18,7 +19,7 @@ from directory.search.query import (
     RATING_FACTOR,
     SearchQuery,
     gauss_decay,
-    search_body,
+    search_requests,
 )
 from indexer import vocabulary
 from indexer.derive import is_valid_certification
@@ -74,15 +75,26 @@ def search(client: Elasticsearch, alias: str, query: SearchQuery, now: datetime 
     now = now or datetime.now(UTC)
     after = cursor.decode(query.cursor, query.fingerprint()) if query.cursor else None
     zones = time_zones(client, alias) if query.open_now else []
-    resp = client.search(index=alias, **search_body(query, now, zones, after))
-    hits = resp["hits"]["hits"]
-    total = resp["hits"]["total"]["value"]
+    page, *counted = msearch(client, search_requests(alias, query, now, zones, after))
+    hits = page["hits"]["hits"]
+    total = (counted[0] if counted else page)["hits"]["total"]["value"]
     items = [result_item(hit, query, now.date()) for hit in hits]
     next_cursor = None
     if len(hits) == query.limit and hits:
         next_cursor = cursor.encode(hits[-1]["sort"], query.fingerprint())
-    facets = format_facets(resp["aggregations"]) if query.facets else None
+    facets = format_facets(counted[0]["aggregations"]) if counted else None
     return Results(total, items, next_cursor, facets, query.origin)
+
+
+def msearch(client: Elasticsearch, lines: list[dict]) -> list[dict]:
+    """Run `_msearch` lines; a failed search raises the error `client.search` would have raised."""
+    resp = client.msearch(searches=lines)
+    for answer in resp["responses"]:
+        if "error" in answer:
+            status = answer.get("status", 500)
+            error = HTTP_EXCEPTIONS.get(status, ApiError)
+            raise error(message=str(answer["error"]), meta=replace(resp.meta, status=status), body=answer)
+    return resp["responses"]
 
 
 def arc_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 MAX_RADIUS_KM = 160.9344  # 100 miles
@@ -24,7 +24,8 @@ DECAY_OFFSET_KM = 1.0
 DECAY_AT_SCALE = 0.5
 RATING_FACTOR = 0.2
 CREDENTIAL_BOOST = 1.25
-SOURCE_EXCLUDES = ["open_minutes", "suggest", "treatment_names"]
+# Fields only search needs; a result card never shows them (the description is on the profile).
+SOURCE_EXCLUDES = ["description", "open_minutes", "qualified_until", "suggest", "treatment_names"]
 
 RATING_BANDS = [("4.5", 4.5), ("4", 4.0), ("3", 3.0)]
 PRICE_BANDS = [
@@ -76,14 +77,18 @@ class SearchQuery:
         return {k: v for k, v in self.__dict__.items() if k not in skip and v not in (None, [], False)}
 
 
-def valid_credential(codes: list[str] | None = None) -> dict:
-    """Nested query: a verified certification that has not expired today (UTC)."""
+def valid_credential(today: str, codes: list[str] | None = None) -> dict:
+    """Nested query: a verified certification of one of `codes` that has not expired by `today`.
+
+    `today` is an ISO date rather than Elasticsearch's "now/d": a request that uses "now" is
+    never served from the shard request cache, and the facet counts rely on that cache.
+    """
     conditions = [
         {"term": {"certifications.verified": True}},
         {
             "bool": {
                 "should": [
-                    {"range": {"certifications.expires": {"gte": "now/d"}}},
+                    {"range": {"certifications.expires": {"gte": today}}},
                     {"bool": {"must_not": {"exists": {"field": "certifications.expires"}}}},
                 ],
                 "minimum_should_match": 1,
@@ -93,6 +98,12 @@ def valid_credential(codes: list[str] | None = None) -> dict:
     if codes:
         conditions.append({"terms": {"certifications.code": codes}})
     return {"nested": {"path": "certifications", "query": {"bool": {"filter": conditions}}}}
+
+
+def qualified(today: str) -> dict:
+    """Any verified credential valid `today`: the same set as `valid_credential(today)`, read from
+    the document's precomputed `qualified_until` (one range check instead of a nested join)."""
+    return {"range": {"qualified_until": {"gte": today}}}
 
 
 def week_minute(now: datetime, zone: str) -> int:
@@ -118,6 +129,7 @@ def open_now_filter(now: datetime, zones: list[str]) -> dict:
 
 
 def filters(query: SearchQuery, now: datetime, zones: list[str]) -> list[dict]:
+    today = utc_day(now)
     out: list[dict] = []
     if query.bbox:
         b = query.bbox
@@ -143,9 +155,9 @@ def filters(query: SearchQuery, now: datetime, zones: list[str]) -> list[dict]:
         )
     out += [{"term": {"treatments": code}} for code in query.treatment]
     if query.certification:
-        out.append(valid_credential(query.certification))
+        out.append(valid_credential(today, query.certification))
     if query.qualified:
-        out.append(valid_credential())
+        out.append(qualified(today))
     if query.min_rating is not None:
         out.append({"range": {"rating.average": {"gte": query.min_rating}}})
     if query.min_reviews:
@@ -175,11 +187,11 @@ def decay_scale_km(query: SearchQuery) -> float:
     return max(query.radius / 2, 1.0)
 
 
-def scored(query: SearchQuery, base: dict) -> dict:
+def scored(query: SearchQuery, base: dict, today: str) -> dict:
     """Wrap the filtered query in the sort=best blend described at the top of this module."""
     functions: list[dict] = [
         {"field_value_factor": {"field": "rating.weighted", "factor": RATING_FACTOR, "missing": 3.8}},
-        {"filter": valid_credential(), "weight": CREDENTIAL_BOOST},
+        {"filter": qualified(today), "weight": CREDENTIAL_BOOST},
     ]
     if query.origin:
         functions.append(
@@ -213,14 +225,14 @@ def sort_clause(query: SearchQuery) -> list:
     return [{"_score": "desc"}, {"id": "asc"}]
 
 
-def facet_aggs() -> dict:
+def facet_aggs(today: str) -> dict:
     return {
         "treatment": {"terms": {"field": "treatments", "size": 100}},
         "certification": {
             "nested": {"path": "certifications"},
             "aggs": {
                 "valid": {
-                    "filter": valid_credential()["nested"]["query"],
+                    "filter": valid_credential(today)["nested"]["query"],
                     "aggs": {
                         "codes": {
                             "terms": {"field": "certifications.code", "size": 100},
@@ -254,23 +266,56 @@ def facet_aggs() -> dict:
     }
 
 
-def search_body(query: SearchQuery, now: datetime, zones: list[str], search_after: list | None) -> dict:
-    """Keyword arguments for `Elasticsearch.search` answering `query`."""
+def utc_day(now: datetime) -> str:
+    return now.astimezone(UTC).date().isoformat()
+
+
+def matching(query: SearchQuery, now: datetime, zones: list[str]) -> dict:
+    """The clinics a search finds, unscored: its filters plus the text match."""
     base: dict = {"bool": {"filter": filters(query, now, zones)}}
     if query.q:
         base["bool"]["must"] = [text_query(query.q)]
+    return base
+
+
+def search_body(query: SearchQuery, now: datetime, zones: list[str], search_after: list | None) -> dict:
+    """The request body for one page of results (the total only when facets are off)."""
+    base = matching(query, now, zones)
     body = {
-        "query": scored(query, base) if query.sort == "best" else base,
+        "query": scored(query, base, utc_day(now)) if query.sort == "best" else base,
         "sort": sort_clause(query),
         "size": query.limit,
-        "track_total_hits": True,
-        "source_excludes": SOURCE_EXCLUDES,
+        "track_total_hits": not query.facets,
+        "_source": {"excludes": SOURCE_EXCLUDES},
     }
     if search_after:
         body["search_after"] = search_after
-    if query.facets:
-        body["aggs"] = facet_aggs()
     return body
+
+
+def facets_body(query: SearchQuery, now: datetime, zones: list[str]) -> dict:
+    """The request body for the total and the facet counts: no hits, so cacheable per shard."""
+    return {
+        "query": matching(query, now, zones),
+        "size": 0,
+        "track_total_hits": True,
+        "aggs": facet_aggs(utc_day(now)),
+    }
+
+
+def search_requests(
+    alias: str, query: SearchQuery, now: datetime, zones: list[str], search_after: list | None
+) -> list[dict]:
+    """`_msearch` lines (header, body, ...) answering `query`: the page, then its facet counts.
+
+    The counts are the costly part (about half the engine's time at 1M clinics) and are the
+    same for every page of a search, so they go in a separate hit-less request that the shard
+    request cache answers until the index next changes. Both run in parallel on the node.
+    """
+    lines = [{"index": alias}, search_body(query, now, zones, search_after)]
+    if query.facets:
+        lines += [{"index": alias, "request_cache": True}, facets_body(query, now, zones)]
+    return lines
 
 
 def gauss_decay(distance_km: float, query: SearchQuery) -> float:

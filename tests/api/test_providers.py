@@ -98,6 +98,30 @@ def test_paging_through_the_api_returns_each_match_once(api):
     assert len(ids) == len(set(ids)) == total > 7
 
 
+def test_later_pages_reuse_the_first_pages_facet_counts_from_the_request_cache(api, es, directory_settings):
+    def cache_hits() -> int:
+        stats = es.indices.stats(index=directory_settings.index, metric="request_cache")
+        return stats["_all"]["total"]["request_cache"]["hit_count"]
+
+    first_url = "/api/v1/providers?location=Tampa, FL&radius=60mi&limit=5&treatment=microneedling"
+    first = api.get(first_url).get_json()
+    before = cache_hits()
+    second = api.get(f"{first_url}&cursor={first['next_cursor']}").get_json()
+    assert cache_hits() == before + 1
+    assert second["facets"] == first["facets"] and second["total"] == first["total"]
+    assert {r["id"] for r in first["results"]}.isdisjoint(r["id"] for r in second["results"])
+
+
+def test_a_missing_index_is_a_503_problem_not_a_500(directory_settings):
+    from dataclasses import replace
+
+    from directory import create_app
+
+    settings = replace(directory_settings, index="test-no-such-index")
+    resp = create_app({"SETTINGS": settings}).test_client().get("/api/v1/providers?location=28202")
+    assert resp.status_code == 503 and resp.mimetype == "application/problem+json"
+
+
 def test_etag_allows_conditional_requests(api):
     first = api.get("/api/v1/providers?location=28202")
     assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
