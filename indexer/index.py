@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TypeVar
 
+import orjson
 from elasticsearch import Elasticsearch, helpers
 
 from indexer.mapping import MAPPING, index_settings, to_document
@@ -41,6 +42,16 @@ def indices_behind(client: Elasticsearch, alias: str) -> list[str]:
 def _actions(index: str, records: Iterable[dict]) -> Iterator[dict]:
     for record in records:
         yield {"_index": index, "_id": record["id"], "_source": to_document(record)}
+
+
+def document_json(record: dict) -> bytes:
+    """`to_document(record)` as UTF-8 JSON, the body of one bulk `index` action."""
+    document = to_document(record)
+    try:
+        return orjson.dumps(document)
+    except orjson.JSONEncodeError:
+        # Lone surrogates: sent as they always were (the client encodes with surrogatepass).
+        return json.dumps(document, ensure_ascii=False).encode("utf-8", "surrogatepass")
 
 
 def bulk_index(
@@ -132,6 +143,11 @@ def delete_alias_and_indices(client: Elasticsearch, alias: str) -> None:
         client.options(ignore_status=404).indices.delete(index=name)
 
 
+def bulk_body(docs: list[tuple[str, bytes]]) -> bytes:
+    """An NDJSON `_bulk` body indexing each (id, document JSON) pair."""
+    return b"".join(b'{"index":{"_id":%b}}\n%b\n' % (orjson.dumps(rid), doc) for rid, doc in docs)
+
+
 class BulkWriter:
     """Sends pre-serialised documents to `_bulk` from a background thread.
 
@@ -147,13 +163,12 @@ class BulkWriter:
         self._thread = threading.Thread(target=self._run, name="bulk-writer", daemon=True)
         self._thread.start()
 
-    def send(self, docs: list[tuple[str, str]], on_done: Callable[[int], None] = lambda n: None) -> None:
+    def send(self, docs: list[tuple[str, bytes]], on_done: Callable[[int], None] = lambda n: None) -> None:
         """Queue (id, document JSON) pairs as one bulk request."""
         if self._failure:
             raise self._failure
         if docs:
-            body = "".join(f'{{"index":{{"_id":{json.dumps(rid)}}}}}\n{doc}\n' for rid, doc in docs)
-            self._queue.put((body, len(docs), on_done))
+            self._queue.put((bulk_body(docs), len(docs), on_done))
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:

@@ -144,6 +144,24 @@ class ClinicRecord(Schema):
             raise ValidationError("Review ids must be unique within a clinic.")
 
 
+def dump_loaded(record: dict) -> dict:
+    """`ClinicRecord().dump(record)` for a record `load` just returned, in place and ~20x cheaper.
+
+    `load` already yields JSON types in the declared order, except for dates and times; those
+    become ISO strings, as `dump` writes them. tests/indexer/test_schema.py holds the two equal.
+    """
+    if record["updated_at"] is not None:
+        record["updated_at"] = record["updated_at"].isoformat()
+    for cert in record["certifications"]:
+        if cert["verified_at"] is not None:
+            cert["verified_at"] = cert["verified_at"].isoformat()
+        if cert["expires"] is not None:
+            cert["expires"] = cert["expires"].isoformat()
+    for review in record["reviews"]:
+        review["date"] = review["date"].isoformat()
+    return record
+
+
 def flatten_errors(messages: dict | list | str, prefix: str = "") -> list[tuple[str, str]]:
     """Turn marshmallow's nested error dict into (field path, reason) pairs.
 
@@ -160,4 +178,4 @@ def flatten_errors(messages: dict | list | str, prefix: str = "") -> list[tuple[
     return out
 
 
-__all__ = ["ClinicRecord", "ValidationError", "flatten_errors", "EXCLUDE", "DAYS"]
+__all__ = ["ClinicRecord", "ValidationError", "dump_loaded", "flatten_errors", "EXCLUDE", "DAYS"]

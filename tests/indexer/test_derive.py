@@ -1,3 +1,4 @@
+import re
 from datetime import date
 
 from indexer.derive import profile_slug, rating_summary, valid_certification_codes, week_minutes
@@ -36,3 +37,28 @@ def test_week_minutes_are_local_minutes_from_monday():
 def test_profile_slug_is_ascii_and_unique_per_id():
     slug = profile_slug({"id": "X-1", "name": "Clínica Café", "address": {"city": "Miami"}})
     assert slug == "clinica-cafe-miami--X-1"
+
+
+def test_slugify_folds_accents_and_punctuation():
+    import unicodedata
+
+    from indexer.derive import slugify
+
+    def reference(text):
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+        return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+    for text in [
+        "Clínica Café, Miami",
+        "  --A&B  Skin--  ",
+        "ﬁne ｓｋｉｎ",
+        "Ŧest İstanbul",
+        "東京 Skin",
+        "x",
+    ]:
+        assert slugify(text) == reference(text)
+
+
+def test_week_minutes_keep_several_spans_a_day_and_skip_closed_days():
+    hours = {"tue": ["09:00-12:00", "13:00-17:30"], "wed": [], "thu": None}
+    assert week_minutes(hours) == [{"gte": 1980, "lt": 2160}, {"gte": 2220, "lt": 2490}]

@@ -1,4 +1,10 @@
-from indexer.schema import ClinicRecord, ValidationError, flatten_errors
+import json
+from pathlib import Path
+
+import orjson
+from marshmallow import fields
+
+from indexer.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
 
 VALID = {
     "id": "abc-1",
@@ -50,7 +56,43 @@ def test_hours_must_close_after_they_open():
 
 
 def test_dump_is_json_ready():
-    import json
-
     dumped = ClinicRecord().dump(ClinicRecord().load(VALID))
     assert json.loads(json.dumps(dumped))["reviews"][0]["date"] == "2026-01-02"
+
+
+def feed_records() -> list[dict]:
+    """The fixture clinics, some synthetic ones, and the date and time shapes feeds send."""
+    from indexer.synthetic import generate
+
+    lines = (Path(__file__).parents[2] / "fixtures" / "clinics.ndjson").read_text().splitlines()
+    records = [json.loads(line) for line in lines] + list(generate(300, seed=5, reviews=(0, 4)))
+    times = ["2026-03-01T10:00:00.123456+02:00", "2026-03-01T10:00:00", "2026-03-01T10:00:00Z", None]
+    for i, record in enumerate(records[:40]):
+        record["updated_at"] = times[i % 4]
+        for cert in record.get("certifications", []):
+            cert["verified_at"], cert["expires"] = times[(i + 1) % 4], None if i % 3 else "2031-02-03"
+    return records
+
+
+def test_dump_loaded_writes_exactly_what_dump_writes():
+    schema = ClinicRecord()
+    for raw in feed_records():
+        expected = orjson.dumps(schema.dump(schema.load(raw)))  # bytes: key order and types count
+        assert orjson.dumps(dump_loaded(schema.load(raw))) == expected
+
+
+def test_dates_and_times_are_the_only_fields_load_leaves_unready_for_json():
+    """dump_loaded converts these fields; any new non-JSON field must be added there too."""
+
+    def temporal(schema, prefix=""):
+        for name, field in schema.fields.items():
+            inner = field.inner if isinstance(field, fields.List) else field
+            if isinstance(inner, fields.Nested):
+                yield from temporal(inner.schema, f"{prefix}{name}.")
+            elif isinstance(inner, (fields.DateTime, fields.Date)):
+                yield f"{prefix}{name}"
+            else:
+                assert isinstance(inner, (fields.String, fields.Float, fields.Integer, fields.Boolean)), name
+
+    paths = set(temporal(ClinicRecord()))
+    assert paths == {"updated_at", "certifications.verified_at", "certifications.expires", "reviews.date"}
