@@ -7,6 +7,12 @@ from pathlib import Path
 
 TARGET_P50 = 1.3  # API p50 at most this many times the direct query's
 TARGET_RPS = 0.7  # API throughput at least this share of the direct query's
+TARGET_INDEXING = 0.8  # indexer load at least this share of raw _bulk's records/s
+TARGET_P99_MS = 100  # API p99 under this at a million clinics and more
+TARGET_LOAD_MIN = 10  # a million clinics indexed within this many minutes
+TARGET_RSS_MB = 150  # each app worker's RSS, in MB (10^6 bytes: the stricter reading)
+TARGET_GROWTH = 2.0  # API latency at the largest size at most this many times the smallest's
+BIG = 1_000_000
 
 MIB = 1024 * 1024
 
@@ -29,11 +35,11 @@ def _x(value: float | None) -> str:
     return "–" if value is None else f"{value:.2f}×"
 
 
-def _verdict(ratio: float | None, limit: float, at_most: bool) -> str:
-    if ratio is None:
+def _verdict(value: float | None, limit: float, at_most: bool, unit: str = "×") -> str:
+    if value is None:
         return "–"
-    ok = ratio <= limit if at_most else ratio >= limit
-    return ("met" if ok else "**not met**") + f" ({'≤' if at_most else '≥'} {limit}×)"
+    ok = value <= limit if at_most else value >= limit
+    return ("met" if ok else "**not met**") + f" ({'≤' if at_most else '≥'} {limit:g}{unit})"
 
 
 def _spread(project: dict, engine: dict, key: str) -> str:
@@ -61,6 +67,8 @@ def size_rows(r: dict) -> list[list[str]]:
         if key == "p50":
             target = f"vs wrk: {_verdict(rw, TARGET_P50, True)}; vs Python: {_verdict(rp, TARGET_P50, True)}"
             cells = [_x(rw) + _spread(api, wrk, key), _x(rp) + _spread(api, py, key)]
+        if key == "p99" and r["size"] >= BIG:
+            target = f"API p99 at 1M clinics: {_verdict(api[key], TARGET_P99_MS, True, ' ms')}"
         rows.append([n, label, _num(api[key]), _num(wrk[key]), _num(py[key]), *cells, target])
     rw, rp = _ratio(api["rps"], wrk["rps"]), _ratio(api["rps"], py["rps"])
     target = f"vs wrk: {_verdict(rw, TARGET_RPS, False)}; vs Python: {_verdict(rp, TARGET_RPS, False)}"
@@ -116,6 +124,11 @@ def size_rows(r: dict) -> list[list[str]]:
         ]
     )
     ix = r["indexing"]
+    ratio = _ratio(ix["indexer_rps"], ix["raw_bulk_rps"])
+    target = _verdict(ratio, TARGET_INDEXING, False)
+    if r["size"] >= BIG:
+        minutes = ix["indexer_seconds"] / 60
+        target += f"; {r['size']:,} in {minutes:.1f} min: {_verdict(minutes, TARGET_LOAD_MIN, True, ' min')}"
     rows.append(
         [
             n,
@@ -123,9 +136,9 @@ def size_rows(r: dict) -> list[list[str]]:
             _num(ix["indexer_rps"]),
             _num(ix["raw_bulk_rps"]),
             "",
-            _x(_ratio(ix["indexer_rps"], ix["raw_bulk_rps"])),
+            _x(ratio),
             "",
-            "",
+            target,
         ]
     )
 
@@ -159,6 +172,7 @@ def size_rows(r: dict) -> list[list[str]]:
         ]
     )
     mem = r["memory"]
+    largest_mb = max(mem["worker_rss"], default=0) / 1e6
     per100k = 100_000 / r["size"]
     rows.append(
         [
@@ -170,7 +184,7 @@ def size_rows(r: dict) -> list[list[str]]:
             "",
             _x(_ratio(mem["worker_rss_sum"], mem["es_heap_used"])),
             "",
-            "",
+            f"largest worker {largest_mb:.1f} MB: {_verdict(largest_mb, TARGET_RSS_MB, True, ' MB')}",
         ]
     )
     rows.append(
@@ -207,8 +221,35 @@ def markdown(meta: dict, results: list[dict]) -> str:
     for r in results:
         for row in size_rows(r):
             lines.append("| " + " | ".join(row) + " |")
-    lines += ["", *meta.get("notes", [])]
+    lines += ["", *growth(results), *meta.get("notes", [])]
     return "\n".join(lines) + "\n"
+
+
+def growth(results: list[dict]) -> list[str]:
+    """How each figure changes from the smallest size to the largest, API next to the engine."""
+    if len(results) < 2:
+        return []
+    small, big = results[0], results[-1]
+
+    def change(get) -> str:
+        return _x(_ratio(get(big), get(small)))
+
+    p50 = _ratio(big["api"]["p50"], small["api"]["p50"])
+    return [
+        f"Growth from {small['size']:,} to {big['size']:,} clinics "
+        f"(×{big['size'] / small['size']:g} the data):",
+        f"- API latency p50 {_x(p50)}, p99 {change(lambda r: r['api']['p99'])} "
+        f"(engine by wrk: p50 {change(lambda r: r['es_wrk']['p50'])}, "
+        f"p99 {change(lambda r: r['es_wrk']['p99'])}); target p50 {_verdict(p50, TARGET_GROWTH, True)}",
+        f"- throughput: API {change(lambda r: r['api']['rps'])}, "
+        f"engine {change(lambda r: r['es_wrk']['rps'])}; "
+        f"indexing records/s: indexer {change(lambda r: r['indexing']['indexer_rps'])}, "
+        f"raw _bulk {change(lambda r: r['indexing']['raw_bulk_rps'])}",
+        f"- memory: worker RSS {change(lambda r: r['memory']['worker_rss_mean'])}, "
+        f"Elasticsearch heap used {change(lambda r: r['memory']['es_heap_used'])}, "
+        f"index on disk {change(lambda r: r['memory']['index_bytes'])}",
+        "",
+    ]
 
 
 def chart(results: list[dict], path: Path) -> None:
