@@ -278,11 +278,10 @@ def matching(query: SearchQuery, now: datetime, zones: list[str]) -> dict:
     return base
 
 
-def search_body(query: SearchQuery, now: datetime, zones: list[str], search_after: list | None) -> dict:
-    """The request body for one page of results (the total only when facets are off)."""
-    base = matching(query, now, zones)
+def search_body(query: SearchQuery, base: dict, today: str, search_after: list | None) -> dict:
+    """The request body for one page of the clinics `base` matches (the total only when facets are off)."""
     body = {
-        "query": scored(query, base, utc_day(now)) if query.sort == "best" else base,
+        "query": scored(query, base, today) if query.sort == "best" else base,
         "sort": sort_clause(query),
         "size": query.limit,
         "track_total_hits": not query.facets,
@@ -293,14 +292,9 @@ def search_body(query: SearchQuery, now: datetime, zones: list[str], search_afte
     return body
 
 
-def facets_body(query: SearchQuery, now: datetime, zones: list[str]) -> dict:
+def facets_body(base: dict, today: str) -> dict:
     """The request body for the total and the facet counts: no hits, so cacheable per shard."""
-    return {
-        "query": matching(query, now, zones),
-        "size": 0,
-        "track_total_hits": True,
-        "aggs": facet_aggs(utc_day(now)),
-    }
+    return {"query": base, "size": 0, "track_total_hits": True, "aggs": facet_aggs(today)}
 
 
 def search_requests(
@@ -312,9 +306,10 @@ def search_requests(
     same for every page of a search, so they go in a separate hit-less request that the shard
     request cache answers until the index next changes. Both run in parallel on the node.
     """
-    lines = [{"index": alias}, search_body(query, now, zones, search_after)]
+    base, today = matching(query, now, zones), utc_day(now)
+    lines = [{"index": alias}, search_body(query, base, today, search_after)]
     if query.facets:
-        lines += [{"index": alias, "request_cache": True}, facets_body(query, now, zones)]
+        lines += [{"index": alias, "request_cache": True}, facets_body(base, today)]
     return lines
 
 
