@@ -82,6 +82,13 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--cache-dir", type=Path, default=default_cache())
     p.add_argument("--no-profile", action="store_true", help="skip the single-process API profile")
     p.add_argument("--keep", action="store_true", help="keep the bench aliases and indices afterwards")
+    p.add_argument(
+        "--answers",
+        type=Path,
+        metavar="FILE",
+        help="only check the API's answers to the query mix against FILE (recorded there when "
+        "missing; see benchmarks/answers.py), no timing",
+    )
     args = p.parse_args(argv)
     try:
         args.sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
@@ -488,7 +495,9 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
     log(f"gunicorn on {app.base} with {len(app.workers())} workers; building the query mix")
 
     records = sample_records(feed, n, 5000, args.seed)
-    queries, info = workload.build_mix(records, app.base, api_key, args.queries, args.seed)
+    queries, info = workload.build_mix(
+        records, lambda url: workload.api_get(app.base, url, api_key), args.queries, args.seed
+    )
     geocoder = CachedGeocoder(make_geocoder("offline"))
     checks = workload.attach_direct(queries, es, alias, geocoder, info["api_answers"])
     kinds = workload.describe(queries)
@@ -651,6 +660,10 @@ def sweep_raw_indices(es: Elasticsearch) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.answers:
+        import answers
+
+        return answers.check(args.answers)
     args.cache_dir.mkdir(parents=True, exist_ok=True)
     wrk = loadgen.ensure_wrk()
     settings = Settings.from_env()

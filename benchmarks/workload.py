@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from random import Random
@@ -141,12 +142,13 @@ def api_get(base: str, url: str, api_key: str) -> tuple[int, dict]:
 
 
 def build_mix(
-    records: list[dict], base: str, api_key: str, total: int, seed: int
+    records: list[dict], get: Callable[[str], tuple[int, dict]], total: int, seed: int
 ) -> tuple[list[Query], dict]:
     """About `total` distinct API URLs, all answering 200, ~20% of them deep cursor pages.
 
-    Deep pages are found by following the API's own `next_cursor` from first pages with many
-    results, 2 to 5 pages deep.
+    `get(url)` asks the API (over HTTP with `api_get`, or through a test client) and returns
+    (status, JSON body). Deep pages are found by following the API's own `next_cursor` from
+    first pages with many results, 2 to 5 pages deep.
     """
     rng = Random(seed + 1)
     n_first = int(total * 0.8)
@@ -154,7 +156,7 @@ def build_mix(
     dropped: list[tuple[str, int]] = []
     api_answers: dict[str, dict] = {}
     for kind, url in first_pages(records, n_first, seed):
-        status, body = api_get(base, url, api_key)
+        status, body = get(url)
         if status != 200:
             dropped.append((url, status))
             continue
@@ -173,7 +175,7 @@ def build_mix(
             if not body.get("next_cursor") or len(queries) + len(deep) >= total:
                 break
             url = f"{q.url}&{urlencode({'cursor': body['next_cursor']})}"
-            status, body = api_get(base, url, api_key)
+            status, body = get(url)
             if status != 200:
                 dropped.append((url, status))
                 break
