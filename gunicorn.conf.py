@@ -29,7 +29,7 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 
 def when_ready(server):
     """Before the workers fork: build what they would otherwise each build, then freeze it."""
-    from indexer.geocode import gazetteer
+    from registry.geocode import gazetteer
 
     gazetteer()
     gc.collect()

@@ -63,10 +63,10 @@ def collect() -> dict[str, dict]:
 
     from directory import create_app
     from indexer import articles, index
-    from indexer.geocode import CachedGeocoder, make_geocoder
     from indexer.load import load_files
-    from indexer.settings import Settings
-    from indexer.store import open_store
+    from registry.db import open_store
+    from registry.geocode import CachedGeocoder, make_geocoder
+    from registry.settings import Settings
 
     env = Settings.from_env()
     alias = f"answers-{uuid.uuid4().hex[:8]}"

@@ -26,11 +26,12 @@ import run
 from elasticsearch import Elasticsearch
 from sqlalchemy.orm import Session
 
-from indexer import index, load, store
+from indexer import index, load
 from indexer.feeds import parse_line, read_feed
-from indexer.geocode import CachedGeocoder, make_geocoder
 from indexer.mapping import to_document
-from indexer.schema import dump_loaded
+from registry import db, listings
+from registry.geocode import CachedGeocoder, make_geocoder
+from registry.schema import dump_loaded
 
 
 def stage_costs(feed: Path, rounds: int) -> dict[str, float]:
@@ -55,7 +56,7 @@ def _one_pass(feed: Path, geocoder) -> dict[str, float]:
         return out
 
     with load.frozen_heap(), tempfile.TemporaryDirectory() as tmp:
-        engine = store.open_store(f"sqlite:///{tmp}/store.sqlite3")
+        engine = db.open_store(f"sqlite:///{tmp}/store.sqlite3")
         lines = timed("read lines", lambda: list(read_feed(feed, parse=False)))
         with Session(engine) as session:
             for i in range(0, len(lines), load.BATCH):
@@ -73,13 +74,13 @@ def _batch(timed, lines: list, session: Session) -> None:
     pairs = timed(
         "document JSON", lambda: [(r["id"], orjson.dumps(d)) for r, d in zip(records, docs, strict=True)]
     )
-    serialized = timed("record JSON", lambda: [store.Serialized.of(r) for r in records])
+    serialized = timed("record JSON", lambda: [listings.Serialized.of(r) for r in records])
     timed("bulk body", index.bulk_body, pairs)
     timed("store (new rows)", _store, session, serialized)
 
 
-def _store(session: Session, records: list[store.Serialized]) -> None:
-    store.upsert_many(session, records, source="feed")
+def _store(session: Session, records: list[listings.Serialized]) -> None:
+    listings.upsert_many(session, records, source="feed")
     session.commit()
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 
-from indexer.settings import Settings
+from registry.settings import Settings
 
 
 class Timer:

@@ -40,11 +40,11 @@ import workload
 from elasticsearch import Elasticsearch
 
 from indexer import index as es_index
-from indexer.geocode import CachedGeocoder, make_geocoder
 from indexer.load import prepare
 from indexer.mapping import MAPPING, index_settings, to_document
-from indexer.settings import Settings
 from indexer.synthetic import generate
+from registry.geocode import CachedGeocoder, make_geocoder
+from registry.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -9,9 +9,9 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from indexer import store
-from indexer.geocode import CachedGeocoder, make_geocoder
-from indexer.settings import Settings, make_client
+from registry import db
+from registry.geocode import CachedGeocoder, make_geocoder
+from registry.settings import Settings, make_client
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +40,7 @@ def create_app(config: dict | None = None) -> Flask:
     settings: Settings = app.config["SETTINGS"]
 
     app.extensions["elasticsearch"] = make_client(settings)
-    app.extensions["store"] = store.open_store(settings.database_url)
+    app.extensions["store"] = db.open_store(settings.database_url)
     app.extensions["geocoder"] = CachedGeocoder(make_geocoder(settings.geocoder))
 
     from directory import clinic, health, learn, pages, partners, problems, ratelimit

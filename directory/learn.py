@@ -16,8 +16,8 @@ from marshmallow import ValidationError
 from directory import jsonld
 from directory.search import PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import UNITS_KM, SearchArgs
-from indexer import vocabulary
 from indexer.articles import CONTENT_DIR, Article, articles_alias, load_articles, search_articles
+from registry import vocabulary
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 

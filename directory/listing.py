@@ -10,8 +10,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from directory.search.core import listing_summary
-from indexer.schema import is_valid_id
-from indexer.store import Clinic
+from registry.models import Clinic
+from registry.schema import is_valid_id
 
 REVIEW_SORTS = ("newest", "highest", "lowest")
 

@@ -15,12 +15,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory import jsonld
-from directory.clinic.models import REPORT_KINDS, Photo
 from directory.listing import ReviewArgs, get_record, provider_detail
 from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import UNITS_KM, query_from_args
-from indexer import store, vocabulary
-from indexer.derive import id_from_slug, profile_slug
+from registry import db, models, vocabulary
+from registry.derive import id_from_slug, profile_slug
+from registry.models import REPORT_KINDS, Photo
 
 bp = Blueprint("pages", __name__)
 
@@ -188,7 +188,7 @@ def robots():
 def sitemap():
     """A sitemap index: one file for pages and articles, then providers in chunks of 50,000."""
     with Session(current_app.extensions["store"]) as session:
-        total = session.scalar(select(func.count()).select_from(store.Clinic))
+        total = session.scalar(select(func.count()).select_from(models.Clinic))
     chunks = max(1, -(-total // SITEMAP_CHUNK))
     urls = [url_for("pages.sitemap_pages", _external=True)]
     urls += [url_for("pages.sitemap_providers", n=n, _external=True) for n in range(1, chunks + 1)]
@@ -228,8 +228,8 @@ def sitemap_providers(n: int):
         abort(404)
     with Session(current_app.extensions["store"]) as session:
         rows = session.execute(
-            select(store.Clinic.record, store.Clinic.updated_at)
-            .order_by(store.Clinic.id)
+            select(models.Clinic.record, models.Clinic.updated_at)
+            .order_by(models.Clinic.id)
             .offset((n - 1) * SITEMAP_CHUNK)
             .limit(SITEMAP_CHUNK)
         ).all()
@@ -238,7 +238,7 @@ def sitemap_providers(n: int):
     entries = [
         {
             "loc": url_for("pages.profile", slug=profile_slug(r.record), _external=True),
-            "lastmod": store.as_utc(r.updated_at).date().isoformat(),
+            "lastmod": db.as_utc(r.updated_at).date().isoformat(),
         }
         for r in rows
     ]

@@ -16,7 +16,8 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from indexer.store import Partner, now
+from registry.db import now
+from registry.models import Partner
 
 DEFAULT_RATE_LIMIT = "600 per minute"
 KEY_PREFIX = "pd_"

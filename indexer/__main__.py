@@ -13,9 +13,10 @@ from pathlib import Path
 
 from elasticsearch import ConnectionError as ESConnectionError
 
-from indexer import load, store
-from indexer.geocode import CachedGeocoder, make_geocoder
-from indexer.settings import Settings, make_client
+from indexer import load
+from registry import db
+from registry.geocode import CachedGeocoder, make_geocoder
+from registry.settings import Settings, make_client
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -53,12 +54,13 @@ def main(argv: list[str] | None = None) -> int:
     except ESConnectionError as err:
         print(f"error: Elasticsearch unreachable at {settings.elasticsearch_url}: {err}", file=sys.stderr)
         return 2
-    engine = store.open_store(settings.database_url)
+    engine = db.open_store(settings.database_url)
     progress = False if getattr(args, "no_progress", False) else None
     if args.command == "sync":
-        from indexer import outbox
+        from indexer.sync import index_pending
+        from registry import outbox
 
-        result = outbox.drain(engine, client, settings.index)
+        result = index_pending(engine, client, settings.index)
         print(
             f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued",
             file=sys.stderr,

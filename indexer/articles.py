@@ -20,9 +20,10 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from indexer import index, vocabulary
+from indexer import index
 from indexer.mapping import index_settings
-from indexer.settings import ROOT
+from registry import vocabulary
+from registry.settings import ROOT
 
 CONTENT_DIR = ROOT / "fixtures" / "content"
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"

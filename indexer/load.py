@@ -23,11 +23,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from indexer import index, store
+from indexer import index
 from indexer.feeds import FeedError, FeedItem, parse_line, read_feed
-from indexer.geocode import geocode_address
 from indexer.mapping import MAPPING, index_settings
-from indexer.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
+from registry import listings, models
+from registry.geocode import geocode_address
+from registry.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
 
 SCHEMA = ClinicRecord()
 BATCH = 1000
@@ -84,7 +85,9 @@ def prepare(raw: dict, where: str, geocoder) -> tuple[dict | None, list[Rejectio
     return dump_loaded(record), []
 
 
-Prepared = tuple[store.Serialized | None, bytes | None, list[Rejection]]  # record, its document, rejections
+Prepared = tuple[
+    listings.Serialized | None, bytes | None, list[Rejection]
+]  # record, its document, rejections
 
 _worker_geocoder = None  # inherited by forked workers
 
@@ -102,7 +105,7 @@ def _prepare_items(items: list[FeedItem | FeedError], geocoder=None) -> list[Pre
         if record is None:
             out.append((None, None, rejections))
         else:
-            out.append((store.Serialized.of(record), index.document_json(record), rejections))
+            out.append((listings.Serialized.of(record), index.document_json(record), rejections))
     return out
 
 
@@ -190,7 +193,7 @@ def load_files(
                     if record is not None:
                         records.append(record)
                         docs[record.id] = doc
-                stored, kept = store.upsert_many(session, records, source="feed")
+                stored, kept = listings.upsert_many(session, records, source="feed")
                 session.commit()
                 report.stored += len(stored)
                 report.kept_newer += kept
@@ -221,9 +224,11 @@ def load_files(
 
 
 def _others(session: Session, indexed: set[str]) -> Iterator[dict]:
-    ids = [i for i in session.scalars(select(store.Clinic.id).order_by(store.Clinic.id)) if i not in indexed]
+    ids = [
+        i for i in session.scalars(select(models.Clinic.id).order_by(models.Clinic.id)) if i not in indexed
+    ]
     for chunk in _batches(ids, BATCH):
-        yield from store.get_records(session, chunk).values()
+        yield from listings.get_records(session, chunk).values()
 
 
 def rebuild_from_store(
@@ -231,9 +236,9 @@ def rebuild_from_store(
 ) -> index.BulkResult:
     """Recreate the index behind `alias` from every record in the store."""
     with Session(engine) as session:
-        total = session.scalar(select(func.count()).select_from(store.Clinic))
+        total = session.scalar(select(func.count()).select_from(models.Clinic))
         bar = tqdm(total=total, desc="index", unit=" doc", disable=_quiet(progress))
-        _, result = index.rebuild(client, alias, store.iter_records(session), on_progress=bar.update)
+        _, result = index.rebuild(client, alias, listings.iter_records(session), on_progress=bar.update)
         bar.close()
     return result
 

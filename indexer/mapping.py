@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 
-from indexer import derive, vocabulary
+from registry import derive, vocabulary
 
 KEYWORD = {"type": "keyword"}
 NO_EXPIRY = "9999-12-31"

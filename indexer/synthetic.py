@@ -29,7 +29,7 @@ from zoneinfo import available_timezones
 
 import zipcodes
 
-from indexer import vocabulary
+from registry import vocabulary
 
 REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
 _REF_DAY = REFERENCE.date().toordinal()

@@ -16,10 +16,11 @@ from sqlalchemy import text
 from werkzeug.serving import make_server
 
 from directory import create_app
-from indexer import index, store
-from indexer.geocode import CachedGeocoder, make_geocoder
+from indexer import index
 from indexer.load import load_files
-from indexer.settings import Settings
+from registry import db
+from registry.geocode import CachedGeocoder, make_geocoder
+from registry.settings import Settings
 
 # Apps made by tests index changes synchronously; no background outbox threads outliving a test.
 os.environ.setdefault("DIRECTORY_OUTBOX_WORKER", "false")
@@ -97,7 +98,7 @@ def settings(es_url: str, alias: str, tmp_path: Path, database_url: str) -> Sett
 
 @pytest.fixture
 def engine(settings: Settings):
-    engine = store.open_store(settings.database_url)
+    engine = db.open_store(settings.database_url)
     yield engine
     engine.dispose()
 
@@ -128,7 +129,7 @@ def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factor
             database_url=url,
             geocode_cache=tmp / "geocode-cache.json",
         )
-        engine = store.open_store(settings.database_url)
+        engine = db.open_store(settings.database_url)
         report = load_files(
             [FIXTURES / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False
         )

@@ -1,5 +1,5 @@
 from directory import create_app
-from indexer.settings import Settings
+from registry.settings import Settings
 
 
 def test_healthz_reports_the_served_document_count(directory_app, directory_settings, es):

@@ -18,7 +18,8 @@ from directory.problems import problem
 from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import SearchArgs
 from directory.search.core import suggest
-from indexer.store import Clinic, as_utc
+from registry.db import as_utc
+from registry.models import Clinic
 
 CACHE_SECONDS = 60
 

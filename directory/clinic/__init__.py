@@ -14,7 +14,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 
-from directory.clinic.models import Account
+from registry.models import Account
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = 5.0
@@ -83,14 +83,15 @@ def init_app(app: Flask, root: Path) -> None:
 
 def start_outbox_worker(app: Flask) -> None:
     """A daemon thread per process that retries queued index updates (Elasticsearch was down)."""
-    from indexer import outbox
+    from indexer.sync import index_pending
+    from registry import outbox
 
     def run() -> None:
         while True:
             time.sleep(app.config.get("OUTBOX_INTERVAL", OUTBOX_INTERVAL))
             try:
                 if outbox.pending(app.extensions["store"]):
-                    outbox.drain(
+                    index_pending(
                         app.extensions["store"], app.extensions["elasticsearch"], app.config["SETTINGS"].index
                     )
             except Exception:  # noqa: BLE001 - keep retrying; the rows stay queued

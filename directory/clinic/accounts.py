@@ -14,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from directory.clinic.models import Account, AccountLink
-from indexer.store import Clinic, as_utc, now
+from registry.db import as_utc, now
+from registry.models import Account, AccountLink, Clinic
 
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(hours=2)}
 MIN_PASSWORD_LENGTH = 12

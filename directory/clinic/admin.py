@@ -9,9 +9,11 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from directory.clinic.models import REPORT_KINDS, CredentialClaim, ListingReport
-from indexer import outbox, vocabulary
-from indexer.store import Clinic, audit, now
+from indexer.sync import index_pending
+from registry import outbox, vocabulary
+from registry.db import now
+from registry.listings import audit
+from registry.models import REPORT_KINDS, Clinic, CredentialClaim, ListingReport
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -93,7 +95,7 @@ def decide_claim(claim_id: int):
         )
         outbox.enqueue(db, claim.clinic_id)
         db.commit()
-    outbox.drain(store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index)
+    index_pending(store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index)
     flash(f"Credential {claim.status}.")
     return redirect(url_for("admin.queue"))
 

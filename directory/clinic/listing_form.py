@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.schema import DAYS, ClinicRecord, ValidationError, flatten_errors
+from registry.schema import DAYS, ClinicRecord, ValidationError, flatten_errors
 
 SCHEMA = ClinicRecord()
 ADDRESS_FIELDS = ("street", "city", "state", "postal_code", "country")

@@ -34,13 +34,15 @@ from directory.clinic.listing_form import (
     values_from_form,
     values_from_record,
 )
-from directory.clinic.models import REPORT_KINDS, Account, CredentialClaim, ListingReport, Photo
 from directory.listing import get_record
-from indexer import outbox, vocabulary
-from indexer.derive import id_from_slug
-from indexer.geocode import geocode_address
-from indexer.schema import DAYS, is_valid_id
-from indexer.store import AuditEntry, Clinic, audit, diff, now
+from indexer.sync import index_pending
+from registry import outbox, vocabulary
+from registry.db import now
+from registry.derive import id_from_slug
+from registry.geocode import geocode_address
+from registry.listings import audit, diff
+from registry.models import REPORT_KINDS, Account, AuditEntry, Clinic, CredentialClaim, ListingReport, Photo
+from registry.schema import DAYS, is_valid_id
 
 bp = Blueprint("clinic", __name__)
 
@@ -69,7 +71,7 @@ def actor() -> str:
 
 def sync_now() -> bool:
     """Index queued changes at once; False when Elasticsearch is unavailable (the worker retries)."""
-    result = outbox.drain(
+    result = index_pending(
         store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index
     )
     return result.error is None

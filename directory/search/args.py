@@ -7,7 +7,7 @@ import re
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from directory.search.query import MAX_RADIUS_KM, SORTS, BBox, SearchQuery
-from indexer import vocabulary
+from registry import vocabulary
 
 UNITS_KM = {"km": 1.0, "mi": 1.609344, "m": 0.001}
 DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|m)\s*$", re.IGNORECASE)

@@ -21,9 +21,9 @@ from directory.search.query import (
     gauss_decay,
     search_requests,
 )
-from indexer import vocabulary
-from indexer.derive import is_valid_certification
 from indexer.mapping import to_document
+from registry import vocabulary
+from registry.derive import is_valid_certification
 
 # Elasticsearch's arc distance uses this mean Earth radius; using it here keeps a listed
 # distance consistent with the radius filter (it differs from the WGS84 geodesic by <0.5%).

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from directory import create_app
 from directory.partners import create_partner
-from indexer.settings import Settings
+from registry.settings import Settings
 
 
 def make_partner(app, name="acme", rate_limit="600 per minute", origins=()):

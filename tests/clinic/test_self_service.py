@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory import create_app
-from directory.clinic.models import CredentialClaim, ListingReport
-from indexer import outbox
-from indexer.settings import Settings
-from indexer.store import AuditEntry, Clinic, OutboxEntry
+from indexer.sync import index_pending
+from registry import outbox
+from registry.models import AuditEntry, Clinic, CredentialClaim, ListingReport, OutboxEntry
+from registry.settings import Settings
 
 
 def save(client, h, changes: dict, query: str = "", form_html: str | None = None):
@@ -258,7 +258,7 @@ def test_fifty_edits_while_elasticsearch_is_down_all_arrive_after_it_returns(
         assert resp.status_code == 302
     assert outbox.pending(clinic_app.extensions["store"]) == 50
     before = es.count(index=settings.index)["count"]
-    result = outbox.drain(
+    result = index_pending(
         clinic_app.extensions["store"], clinic_app.extensions["elasticsearch"], settings.index
     )
     assert result.error is None and outbox.pending(clinic_app.extensions["store"]) == 0
@@ -396,12 +396,12 @@ def test_uploads_refuse_non_images_oversize_and_bombs_and_strip_gps(clinic_app, 
 
 
 def test_outbox_rows_survive_a_failed_drain(settings, engine, clinic_app):
-    from indexer.settings import make_client
+    from registry.settings import make_client
 
     with Session(engine) as db, db.begin():
         outbox.enqueue(db, "good-1")
     dead = make_client(Settings(elasticsearch_url="http://127.0.0.1:9", elasticsearch_timeout=1))
-    result = outbox.drain(engine, dead, settings.index)
+    result = index_pending(engine, dead, settings.index)
     assert result.error and outbox.pending(engine) == 1
     with Session(engine) as db:
         assert db.scalar(select(OutboxEntry)).attempts == 1

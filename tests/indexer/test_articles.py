@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from elasticsearch import helpers
 
-from indexer import index, vocabulary
+from indexer import index
 from indexer.articles import (
     MAPPING,
     ArticleError,
@@ -18,6 +18,7 @@ from indexer.articles import (
     parse_article,
     search_articles,
 )
+from registry import vocabulary
 
 CONTENT = Path(__file__).resolve().parents[2] / "fixtures" / "content"
 

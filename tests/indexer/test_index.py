@@ -2,7 +2,7 @@ import json
 
 from indexer import index
 from indexer.mapping import to_document
-from indexer.schema import ClinicRecord
+from registry.schema import ClinicRecord
 
 RECORD = ClinicRecord().dump(
     ClinicRecord().load(

@@ -11,11 +11,12 @@ import zipcodes
 from geopy.distance import geodesic
 from sqlalchemy.orm import Session
 
-from indexer import index, store
-from indexer.geocode import geocode_address
+from indexer import index
 from indexer.load import load_files, rebuild_from_store
 from indexer.mapping import to_document
-from indexer.schema import ClinicRecord
+from registry import db, listings
+from registry.geocode import geocode_address
+from registry.schema import ClinicRecord
 
 ROOT = Path(__file__).parents[2]
 MALFORMED = ROOT / "fixtures" / "malformed.ndjson"
@@ -99,7 +100,7 @@ def test_an_interrupted_load_leaves_the_previous_index_serving(es, alias, engine
 
     def interrupted():
         with Session(engine) as session:
-            for n, record in enumerate(store.iter_records(session)):
+            for n, record in enumerate(listings.iter_records(session)):
                 if n == 3:
                     raise KeyboardInterrupt
                 yield record
@@ -183,7 +184,7 @@ def test_the_worker_pool_loads_exactly_what_one_process_loads(es, alias, engine,
     feed = tmp_path / "feed.ndjson"
     feed.write_text("\n".join(lines) + "\n")
     other = f"{alias}-pool"
-    other_engine = store.open_store(f"sqlite:///{tmp_path / 'pool.sqlite3'}")
+    other_engine = db.open_store(f"sqlite:///{tmp_path / 'pool.sqlite3'}")
     try:
         alone = load_files([feed], engine, es, alias, geocoder, progress=False, workers=1)
         pooled = load_files([feed], other_engine, es, other, geocoder, progress=False, workers=2)
@@ -196,7 +197,7 @@ def test_the_worker_pool_loads_exactly_what_one_process_loads(es, alias, engine,
         assert len(alone.rejected) == 1
         assert repr(sources(es, alias)) == repr(sources(es, other))
         with Session(engine) as a, Session(other_engine) as b:
-            assert list(store.iter_records(a)) == list(store.iter_records(b))
+            assert list(listings.iter_records(a)) == list(listings.iter_records(b))
     finally:
         index.delete_alias_and_indices(es, other)
         other_engine.dispose()

@@ -5,7 +5,7 @@ import os
 from pathlib import Path
 
 from indexer.mapping import MAPPING, SETTINGS, to_document
-from indexer.schema import ClinicRecord
+from registry.schema import ClinicRecord
 
 SNAPSHOT = Path(__file__).with_name("mapping.snapshot.json")
 

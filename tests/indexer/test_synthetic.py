@@ -9,8 +9,8 @@ import pytest
 import zipcodes
 from geopy.distance import geodesic
 
-from indexer.schema import ClinicRecord, flatten_errors
 from indexer.synthetic import REFERENCE, generate, sample_directory
+from registry.schema import ClinicRecord, flatten_errors
 
 CLINICS = Path(__file__).resolve().parents[2] / "fixtures" / "clinics.ndjson"
 

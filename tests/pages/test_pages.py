@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.orm import Session
 
 from directory import create_app
-from indexer import store
-from indexer.derive import profile_slug
 from indexer.load import load_files
+from registry import db, listings
+from registry.derive import profile_slug
 
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
@@ -102,9 +102,9 @@ def test_sitemap_lists_every_provider(web, directory_settings):
     for f in files:
         tree = ElementTree.fromstring(web.get(f.replace("http://localhost", "")).data)
         urls |= {loc.text for loc in tree.findall("s:url/s:loc", SITEMAP_NS)}
-    engine = store.open_store(directory_settings.database_url)
+    engine = db.open_store(directory_settings.database_url)
     with Session(engine) as session:
-        expected = {f"http://localhost/providers/{profile_slug(r)}" for r in store.iter_records(session)}
+        expected = {f"http://localhost/providers/{profile_slug(r)}" for r in listings.iter_records(session)}
     assert expected <= urls
     assert "Sitemap: http://localhost/sitemap.xml" in web.get("/robots.txt").get_data(as_text=True)
 

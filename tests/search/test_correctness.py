@@ -14,7 +14,7 @@ from geopy.distance import geodesic
 
 from directory.search import SearchQuery, search
 from directory.search.query import BBox
-from indexer.derive import is_valid_certification
+from registry.derive import is_valid_certification
 
 FIXTURES = Path(__file__).parents[2] / "fixtures" / "clinics.ndjson"
 BAND = 0.005
@@ -25,11 +25,11 @@ def records(directory_settings, es):
     """The fixture records as indexed (with geocoded locations), read back from the store."""
     from sqlalchemy.orm import Session
 
-    from indexer import store
+    from registry import db, listings
 
-    engine = store.open_store(directory_settings.database_url)
+    engine = db.open_store(directory_settings.database_url)
     with Session(engine) as session:
-        return list(store.iter_records(session))
+        return list(listings.iter_records(session))
 
 
 def all_pages(es, alias, query: SearchQuery) -> list[dict]:

@@ -9,7 +9,7 @@ from geopy.geocoders import Nominatim
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
-from indexer.geocode import (
+from registry.geocode import (
     CachedGeocoder,
     OfflineGeocoder,
     address_query,
@@ -189,7 +189,7 @@ def test_cache_asks_the_wrapped_geocoder_once_per_query():
 def test_cache_treats_service_errors_as_not_found_and_asks_again_later(caplog):
     wrapped = FailingGeocoder()
     cached = CachedGeocoder(wrapped)
-    with caplog.at_level(logging.WARNING, logger="indexer.geocode"):
+    with caplog.at_level(logging.WARNING, logger="registry.geocode"):
         assert cached.geocode("Charlotte, NC") is None
     assert "did not answer" in caplog.text
     assert cached.geocode("Charlotte, NC") is None
@@ -213,7 +213,7 @@ def test_cache_file_round_trip(tmp_path, offline):
 def test_unreadable_cache_file_starts_empty(tmp_path, caplog):
     path = tmp_path / "geocode.json"
     path.write_text("{not json")
-    with caplog.at_level(logging.WARNING, logger="indexer.geocode"):
+    with caplog.at_level(logging.WARNING, logger="registry.geocode"):
         cached = CachedGeocoder(CountingGeocoder(), path)
     assert len(cached) == 0
     assert "unreadable" in caplog.text

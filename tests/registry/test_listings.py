@@ -1,7 +1,7 @@
 from sqlalchemy import inspect, select
 from sqlalchemy.orm import Session
 
-from indexer import store
+from registry import listings, models
 
 
 def test_migrations_create_the_schema(engine):
@@ -13,19 +13,19 @@ def test_an_older_feed_row_never_overwrites_a_newer_listing(engine):
     newer = {"id": "c1", "name": "Edited by clinic", "updated_at": "2026-10-01T00:00:00+00:00"}
     older = {"id": "c1", "name": "Old feed row", "updated_at": "2026-01-01T00:00:00+00:00"}
     with Session(engine) as session, session.begin():
-        assert store.upsert(session, newer, source="clinic")
+        assert listings.upsert(session, newer, source="clinic")
     with Session(engine) as session, session.begin():
-        assert not store.upsert(session, older, source="feed")
+        assert not listings.upsert(session, older, source="feed")
     with Session(engine) as session:
-        assert [r["name"] for r in store.iter_records(session)] == ["Edited by clinic"]
+        assert [r["name"] for r in listings.iter_records(session)] == ["Edited by clinic"]
 
 
 def test_iter_records_streams_every_row_in_batches(engine):
     with Session(engine) as session, session.begin():
         for i in range(25):
-            store.upsert(session, {"id": f"c{i:02d}"}, source="feed")
+            listings.upsert(session, {"id": f"c{i:02d}"}, source="feed")
     with Session(engine) as session:
-        ids = [r["id"] for r in store.iter_records(session, batch=7)]
+        ids = [r["id"] for r in listings.iter_records(session, batch=7)]
     assert ids == [f"c{i:02d}" for i in range(25)]
 
 
@@ -36,7 +36,9 @@ def listing(rid: str, name: str, updated_at: str | None) -> dict:
 def test_upsert_many_inserts_new_rows_and_keeps_newer_ones_as_upsert_does(engine):
     first = [listing("a", "A", "2026-05-01T00:00:00+00:00"), listing("b", "B", "2026-05-01T00:00:00+00:00")]
     with Session(engine) as session, session.begin():
-        stored, kept = store.upsert_many(session, [store.Serialized.of(r) for r in first], source="feed")
+        stored, kept = listings.upsert_many(
+            session, [listings.Serialized.of(r) for r in first], source="feed"
+        )
     assert (stored, kept) == (["a", "b"], 0)
     second = [
         listing("a", "A older", "2026-01-01T00:00:00+00:00"),
@@ -45,11 +47,13 @@ def test_upsert_many_inserts_new_rows_and_keeps_newer_ones_as_upsert_does(engine
         listing("c", "C", None),
     ]
     with Session(engine) as session, session.begin():
-        stored, kept = store.upsert_many(session, [store.Serialized.of(r) for r in second], source="feed")
+        stored, kept = listings.upsert_many(
+            session, [listings.Serialized.of(r) for r in second], source="feed"
+        )
     assert (stored, kept) == (["b", "c"], 1)
     with Session(engine) as session:
-        rows = {c.id: c for c in session.scalars(select(store.Clinic))}
-        actions = [(e.clinic_id, e.action, e.changes) for e in session.scalars(select(store.AuditEntry))]
+        rows = {c.id: c for c in session.scalars(select(models.Clinic))}
+        actions = [(e.clinic_id, e.action, e.changes) for e in session.scalars(select(models.AuditEntry))]
     assert {i: (r.record["name"], r.version) for i, r in rows.items()} == {
         "a": ("A", 1),
         "b": ("B newer", 2),
@@ -75,8 +79,8 @@ def test_json_columns_read_back_what_was_written(engine):
         "nested": {"1": [1.5, None]},
     }
     with Session(engine) as session, session.begin():
-        store.upsert_many(session, [store.Serialized.of(odd)], source="feed")
-        store.upsert(session, {**odd, "id": "odd-2"}, source="feed")
+        listings.upsert_many(session, [listings.Serialized.of(odd)], source="feed")
+        listings.upsert(session, {**odd, "id": "odd-2"}, source="feed")
     with Session(engine) as session:
-        records = list(store.iter_records(session))
+        records = list(listings.iter_records(session))
     assert [repr(r) for r in records] == [repr(odd), repr({**odd, "id": "odd-2"})]

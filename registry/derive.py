@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 
-from indexer.schema import DAYS
+from registry.schema import DAYS
 
 # Bayesian average: every clinic starts with PRIOR_WEIGHT imaginary reviews of PRIOR_MEAN
 # stars, so a single 5-star review (score ~3.9) cannot outrank two hundred reviews

@@ -4,7 +4,7 @@ from pathlib import Path
 import orjson
 from marshmallow import fields
 
-from indexer.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
+from registry.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
 
 VALID = {
     "id": "abc-1",

@@ -1,4 +1,4 @@
-"""Alembic environment: migrations run on the connection handed over by indexer.store.migrate."""
+"""Alembic environment: migrations run on the connection handed over by registry.db.migrate."""
 
 from alembic import context
 

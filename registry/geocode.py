@@ -141,7 +141,7 @@ def _zip_rows() -> list[dict]:
             [
                 sys.executable,
                 "-c",
-                f"from indexer.geocode import write_zip_rows; write_zip_rows({str(path)!r})",
+                f"from registry.geocode import write_zip_rows; write_zip_rows({str(path)!r})",
             ],
             check=True,
             cwd=Path(__file__).resolve().parent.parent,

@@ -1,7 +1,7 @@
 import re
 from datetime import date
 
-from indexer.derive import profile_slug, rating_summary, valid_certification_codes, week_minutes
+from registry.derive import profile_slug, rating_summary, valid_certification_codes, week_minutes
 
 
 def test_one_perfect_review_does_not_outrank_two_hundred_excellent_ones():
@@ -42,7 +42,7 @@ def test_profile_slug_is_ascii_and_unique_per_id():
 def test_slugify_folds_accents_and_punctuation():
     import unicodedata
 
-    from indexer.derive import slugify
+    from registry.derive import slugify
 
     def reference(text):
         ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()

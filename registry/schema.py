@@ -17,7 +17,7 @@ from marshmallow import (
     validates_schema,
 )
 
-from indexer import vocabulary
+from registry import vocabulary
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
