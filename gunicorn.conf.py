@@ -30,8 +30,9 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 def when_ready(server):
     """Before the workers fork: build what they would otherwise each build, then freeze it."""
     from registry.geocode import gazetteer
+    from registry.settings import Settings
 
-    gazetteer()
+    gazetteer(Settings.from_env().gazetteer_cache)
     gc.collect()
     gc.freeze()  # keep the shared objects out of the workers' garbage collections (copy-on-write)
     # The build's temporary rows leave free heap pages that every forked worker would carry

@@ -44,7 +44,7 @@ CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|(<meta name="csrf-to
 
 def _directory(tmp: Path) -> Path:
     """The synthetic part of the feed: SIZE clinics with 0-12 reviews each (byte-identical per seed)."""
-    from indexer.synthetic import generate
+    from tools.synthetic import generate
 
     feed = tmp / f"clinics-{SIZE}-seed{SEED}.ndjson"
     with feed.open("w") as out:
@@ -86,9 +86,8 @@ def collect() -> dict[str, dict]:
             report = load_files(feeds, engine, es, alias, geocoder, progress=False)
             if not report.ok:
                 raise SystemExit(f"error: the directory did not load cleanly: {report.rejected[:3]}")
-            articles.index_articles(
-                es, articles.articles_alias(alias), articles.load_articles(ROOT / "fixtures" / "content")
-            )
+            found = articles.load_articles(ROOT / "fixtures" / "content")
+            articles.index_articles(es, settings.articles_index, found)
             app = create_app(
                 {"SETTINGS": settings, "TESTING": True, "RATELIMIT_ENABLED": False, "SECRET_KEY": "answers"}
             )

@@ -39,12 +39,14 @@ import urllib3
 import workload
 from elasticsearch import Elasticsearch
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tools/
+
 from indexer import index as es_index
 from indexer.load import prepare
 from indexer.mapping import MAPPING, index_settings, to_document
-from indexer.synthetic import generate
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.settings import Settings
+from tools.synthetic import generate
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from elasticsearch import ApiError, TransportError
 from flask import Flask
 from flask_smorest import Api
@@ -11,9 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from registry import db
 from registry.geocode import CachedGeocoder, make_geocoder
-from registry.settings import Settings, make_client
-
-ROOT = Path(__file__).resolve().parent.parent
+from registry.settings import ROOT, Settings, make_client
 
 API_CONFIG = {
     "API_TITLE": "Provider Directory API",
@@ -41,7 +37,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["elasticsearch"] = make_client(settings)
     app.extensions["store"] = db.open_store(settings.database_url)
-    app.extensions["geocoder"] = CachedGeocoder(make_geocoder(settings.geocoder))
+    app.extensions["geocoder"] = CachedGeocoder(
+        make_geocoder(settings.geocoder, gazetteer_cache=settings.gazetteer_cache)
+    )
 
     from directory import clinic, health, learn, pages, partners, problems, ratelimit
     from directory.api import blp as api_blueprint

@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from directory import jsonld
 from directory.search import PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import UNITS_KM, SearchArgs
-from indexer.articles import CONTENT_DIR, Article, articles_alias, load_articles, search_articles
+from indexer.articles import CONTENT_DIR, Article, load_articles, search_articles
 from registry import vocabulary
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
@@ -46,7 +46,7 @@ def all_articles() -> list[Article]:
 
 
 def alias() -> str:
-    return articles_alias(current_app.config["SETTINGS"].index)
+    return current_app.config["SETTINGS"].articles_index
 
 
 def treatment_name(code: str) -> str:

@@ -166,9 +166,7 @@ def profile(slug: str):
 def nearby_alternatives(detail: dict, count: int = 3) -> list[dict]:
     """Other well-ranked providers near this one offering one of its treatments."""
     loc = detail["location"]
-    query = SearchQuery(
-        lat=loc["lat"], lon=loc["lon"], radius=25 * UNITS_KM["mi"], limit=count + 1, facets=False
-    )
+    query = SearchQuery(lat=loc["lat"], lon=loc["lon"], limit=count + 1, facets=False)
     try:
         items = search(_client(), _alias(), query).items
     except (TransportError, ApiError):  # optional: the profile itself comes from the store

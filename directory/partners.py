@@ -1,12 +1,7 @@
-"""Partner API keys: created and revoked from the CLI, stored as SHA-256 hashes.
-
-Keys are 32 random bytes, so a fast hash is enough: nobody can brute-force a preimage,
-and checking a key costs one indexed lookup per request.
-"""
+"""Partner API keys: created and revoked from the CLI, stored as SHA-256 digests (registry.tokens)."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
 
@@ -18,15 +13,12 @@ from sqlalchemy.orm import Session
 
 from registry.db import now
 from registry.models import Partner
+from registry.tokens import digest
 
 DEFAULT_RATE_LIMIT = "600 per minute"
 KEY_PREFIX = "pd_"
 
 bp = Blueprint("partners", __name__, cli_group="partners")
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 def create_partner(session: Session, name: str, rate_limit: str, origins: list[str]) -> tuple[Partner, str]:
@@ -35,7 +27,7 @@ def create_partner(session: Session, name: str, rate_limit: str, origins: list[s
     partner = Partner(
         name=name,
         key_prefix=key[:10],
-        key_hash=hash_key(key),
+        key_hash=digest(key),
         rate_limit=rate_limit,
         origins=origins,
         created_at=now(),
@@ -47,7 +39,7 @@ def create_partner(session: Session, name: str, rate_limit: str, origins: list[s
 
 def partner_for_key(session: Session, key: str) -> Partner | None:
     """The active partner owning `key`, or None for unknown and revoked keys."""
-    partner = session.scalar(select(Partner).where(Partner.key_hash == hash_key(key)))
+    partner = session.scalar(select(Partner).where(Partner.key_hash == digest(key)))
     if partner is None or partner.revoked_at is not None:
         return None
     return partner
@@ -127,8 +119,8 @@ def current_partner() -> Partner | None:
 
 
 def _lookup(key: str) -> Partner | None:
-    digest = hash_key(key)
-    cached = _key_cache.get(digest)
+    key_digest = digest(key)
+    cached = _key_cache.get(key_digest)
     if cached and time.monotonic() < cached[0]:
         return cached[1]
     with Session(current_app.extensions["store"], expire_on_commit=False) as session:
@@ -137,5 +129,5 @@ def _lookup(key: str) -> Partner | None:
             session.expunge(partner)
     if len(_key_cache) > 10_000:
         _key_cache.clear()
-    _key_cache[digest] = (time.monotonic() + KEY_CACHE_SECONDS, partner)
+    _key_cache[key_digest] = (time.monotonic() + KEY_CACHE_SECONDS, partner)
     return partner

@@ -1,4 +1,4 @@
-"""Command line: python -m indexer {load,rebuild,sync,articles,generate} ...
+"""Command line: python -m indexer {load,rebuild,sync,articles} ...
 
 Exit status: 0 when every record loaded, 1 when some were rejected (they are listed),
 2 for usage errors or when Elasticsearch or the store cannot be reached.
@@ -12,9 +12,10 @@ import sys
 from pathlib import Path
 
 from elasticsearch import ConnectionError as ESConnectionError
+from elasticsearch import Elasticsearch
 
 from indexer import load
-from registry import db
+from registry.db import open_store
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.settings import Settings, make_client
 
@@ -27,59 +28,58 @@ def main(argv: list[str] | None = None) -> int:
     p_load.add_argument("--incremental", action="store_true", help="upsert into the live index, no rebuild")
     p_load.add_argument("--report", type=Path, help="write rejected records as JSON lines to this file")
     p_load.add_argument("--no-progress", action="store_true")
-    commands.add_parser("rebuild", help="recreate the index from the store")
-    commands.add_parser("sync", help="index listing changes queued while Elasticsearch was down")
-    p_gen = commands.add_parser("generate", help="write synthetic clinic records as NDJSON to stdout")
-    p_gen.add_argument("--count", type=int, default=1000)
-    p_gen.add_argument("--seed", type=int, default=42)
-    p_gen.add_argument("--reviews", type=int, nargs=2, default=(0, 60), metavar=("MIN", "MAX"))
+    p_load.set_defaults(run=load_command)
+    p_rebuild = commands.add_parser("rebuild", help="recreate the index from the store")
+    p_rebuild.add_argument("--no-progress", action="store_true")
+    p_rebuild.set_defaults(run=rebuild_command)
+    p_sync = commands.add_parser("sync", help="index listing changes queued while Elasticsearch was down")
+    p_sync.set_defaults(run=sync_command)
     p_art = commands.add_parser("articles", help="validate and index the Learn articles (Markdown)")
     p_art.add_argument("directory", nargs="?", type=Path, help="default: fixtures/content")
+    p_art.set_defaults(run=articles_command)
     args = parser.parse_args(argv)
+    return args.run(args, Settings.from_env())
 
-    settings = Settings.from_env()
-    if args.command == "generate":
-        from indexer.synthetic import generate
 
-        out = sys.stdout
-        for record in generate(args.count, seed=args.seed, reviews=tuple(args.reviews)):
-            out.write(json.dumps(record, ensure_ascii=False) + "\n")
-        return 0
-    if args.command == "articles":
-        return index_articles(settings, args.directory)
-
+def reachable_client(settings: Settings) -> Elasticsearch | None:
+    """The configured client if the cluster answers; None (with a message) if it does not."""
     client = make_client(settings)
     try:
         client.cluster.health()
     except ESConnectionError as err:
         print(f"error: Elasticsearch unreachable at {settings.elasticsearch_url}: {err}", file=sys.stderr)
-        return 2
-    engine = db.open_store(settings.database_url)
-    progress = False if getattr(args, "no_progress", False) else None
-    if args.command == "sync":
-        from indexer.sync import index_pending
-        from registry import outbox
+        return None
+    return client
 
-        result = index_pending(engine, client, settings.index)
-        print(
-            f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued",
-            file=sys.stderr,
-        )
-        return 0 if result.error is None and not result.failed else 1
-    if args.command == "rebuild":
-        result = load.rebuild_from_store(engine, client, settings.index, progress=progress)
-        print(f"indexed {result.indexed} documents into alias {settings.index!r}", file=sys.stderr)
-        return 0 if not result.errors else 1
 
-    # The offline gazetteer answers in microseconds; only online geocoders need a file cache.
-    cache_file = None if settings.geocoder == "offline" else settings.geocode_cache
-    geocoder = CachedGeocoder(make_geocoder(settings.geocoder), cache_file)
+def _progress(args: argparse.Namespace) -> bool | None:
+    """False with --no-progress; None lets the bar show only on a terminal."""
+    return False if args.no_progress else None
+
+
+def load_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Validate, geocode and store feed files, then index them (a new index unless --incremental)."""
     missing = [p for p in args.paths if not p.is_file()]
     if missing:
         print(f"error: no such file: {', '.join(map(str, missing))}", file=sys.stderr)
         return 2
+    client = reachable_client(settings)
+    if client is None:
+        return 2
+    # The offline gazetteer answers in microseconds; only online geocoders need a file cache.
+    cache_file = None if settings.geocoder == "offline" else settings.geocode_cache
+    named = make_geocoder(settings.geocoder, gazetteer_cache=settings.gazetteer_cache)
     report = load.load_files(
-        args.paths, engine, client, settings.index, geocoder, incremental=args.incremental, progress=progress
+        args.paths,
+        open_store(settings.database_url),
+        client,
+        settings.index,
+        CachedGeocoder(named, cache_file),
+        incremental=args.incremental,
+        progress=_progress(args),
+        workers=settings.indexer_workers,
+        shards=settings.index_shards,
+        replicas=settings.index_replicas,
     )
     for rejection in report.rejected:
         print(f"rejected: {rejection}", file=sys.stderr)
@@ -91,11 +91,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0 if report.ok else 1
 
 
-def index_articles(settings: Settings, directory: Path | None) -> int:
+def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Recreate the index behind the alias from every listing in the store."""
+    client = reachable_client(settings)
+    if client is None:
+        return 2
+    result = load.rebuild_from_store(
+        open_store(settings.database_url),
+        client,
+        settings.index,
+        progress=_progress(args),
+        shards=settings.index_shards,
+        replicas=settings.index_replicas,
+    )
+    print(f"indexed {result.indexed} documents into alias {settings.index!r}", file=sys.stderr)
+    return 0 if not result.errors else 1
+
+
+def sync_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Index the listings queued in the outbox (changes saved while Elasticsearch was down)."""
+    from indexer.sync import index_pending
+    from registry import outbox
+
+    client = reachable_client(settings)
+    if client is None:
+        return 2
+    engine = open_store(settings.database_url)
+    result = index_pending(engine, client, settings.index)
+    print(f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued", file=sys.stderr)
+    return 0 if result.error is None and not result.failed else 1
+
+
+def articles_command(args: argparse.Namespace, settings: Settings) -> int:
     """Validate every article first, so one bad file leaves the serving index untouched."""
     from indexer import articles
 
-    directory = directory or articles.CONTENT_DIR
+    directory = args.directory or articles.CONTENT_DIR
     if not directory.is_dir():
         print(f"error: no such directory: {directory}", file=sys.stderr)
         return 2
@@ -106,15 +137,13 @@ def index_articles(settings: Settings, directory: Path | None) -> int:
             print(f"invalid: {path}: {name}: {reason}", file=sys.stderr)
         print(f"nothing indexed: {len(err.problems)} problem(s) in {directory}", file=sys.stderr)
         return 1
-    client = make_client(settings)
-    try:
-        client.cluster.health()
-    except ESConnectionError as err:
-        print(f"error: Elasticsearch unreachable at {settings.elasticsearch_url}", file=sys.stderr)
-        print(err, file=sys.stderr)
+    client = reachable_client(settings)
+    if client is None:
         return 2
-    alias = articles.articles_alias(settings.index)
-    name = articles.index_articles(client, alias, found)
+    alias = settings.articles_index
+    name = articles.index_articles(
+        client, alias, found, shards=settings.index_shards, replicas=settings.index_replicas
+    )
     print(f"indexed {len(found)} articles into {name} (alias {alias})", file=sys.stderr)
     return 0
 

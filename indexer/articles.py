@@ -23,6 +23,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 from indexer import index
 from indexer.mapping import index_settings
 from registry import vocabulary
+from registry.schema import flatten_errors
 from registry.settings import ROOT
 
 CONTENT_DIR = ROOT / "fixtures" / "content"
@@ -128,19 +129,6 @@ class FrontMatter(Schema):
             raise ValidationError("Must not be before published.", "updated")
 
 
-def flatten(messages: dict | list | str, prefix: str = "") -> Iterator[tuple[str, str]]:
-    """marshmallow's nested messages as ("faq.0.a", reason) pairs."""
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            name = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
-            yield from flatten(value, name)
-    elif isinstance(messages, list):
-        for reason in messages:
-            yield from flatten(reason, prefix)
-    else:
-        yield prefix or "front matter", str(messages)
-
-
 def anchor_for(text: str, taken: set[str]) -> str:
     base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
     anchor, n = base, 2
@@ -196,7 +184,9 @@ def parse_article(path: Path) -> Article:
     try:
         meta = FrontMatter().load(raw)
     except ValidationError as err:
-        raise ArticleError([(path, name, reason) for name, reason in flatten(err.messages)]) from err
+        raise ArticleError(
+            [(path, name, reason) for name, reason in flatten_errors(err.messages, whole="front matter")]
+        ) from err
     html, text, toc = render(match.group(2))
     minutes = meta["reading_minutes"] or max(1, round(len(text.split()) / WORDS_PER_MINUTE))
     return Article(
@@ -246,11 +236,6 @@ def load_articles(directory: Path) -> list[Article]:
     return sorted(articles, key=lambda a: (a.published, a.slug), reverse=True)
 
 
-def articles_alias(providers_alias: str) -> str:
-    """The articles' alias sits beside the providers' one, so each environment gets its own."""
-    return f"{providers_alias}_articles"
-
-
 def to_document(article: Article) -> dict:
     return {
         "slug": article.slug,
@@ -270,9 +255,11 @@ def _actions(name: str, articles: Iterable[Article]) -> Iterator[dict]:
         yield {"_index": name, "_id": article.slug, "_source": to_document(article)}
 
 
-def index_articles(client: Elasticsearch, alias: str, articles: Iterable[Article]) -> str:
+def index_articles(
+    client: Elasticsearch, alias: str, articles: Iterable[Article], *, shards: int = 1, replicas: int = 0
+) -> str:
     """Index articles into a fresh index and swap `alias` to it; return the new index name."""
-    settings = {k: v for k, v in index_settings().items() if k != "analysis"}
+    settings = {k: v for k, v in index_settings(shards, replicas).items() if k != "analysis"}
     # A handful of documents: any rejected one is a bug in MAPPING, so fail loudly.
     name, _ = index.build_and_swap(
         client, alias, settings, MAPPING, lambda name: helpers.bulk(client, _actions(name, articles))

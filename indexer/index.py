@@ -122,10 +122,14 @@ def rebuild(
     alias: str,
     records: Iterable[dict],
     on_progress: Callable[[int], None] = lambda n: None,
+    *,
+    shards: int = 1,
+    replicas: int = 0,
 ) -> tuple[str, BulkResult]:
     """Load records into a fresh index and swap `alias` to it; return the new index name."""
+    settings = index_settings(shards, replicas)
     return build_and_swap(
-        client, alias, index_settings(), MAPPING, lambda name: bulk_index(client, name, records, on_progress)
+        client, alias, settings, MAPPING, lambda name: bulk_index(client, name, records, on_progress)
     )
 
 
@@ -138,7 +142,7 @@ def upsert(client: Elasticsearch, alias: str, records: Iterable[dict]) -> BulkRe
 
 
 def delete_alias_and_indices(client: Elasticsearch, alias: str) -> None:
-    """Remove the alias and every index behind it (tests and `indexer drop`)."""
+    """Remove the alias and every index behind it (tests and benchmarks clean up with it)."""
     for name in indices_behind(client, alias):
         client.options(ignore_status=404).indices.delete(index=name)
 

@@ -150,14 +150,14 @@ def frozen_heap() -> Iterator[None]:
 
 
 def default_workers() -> int:
-    """INDEXER_WORKERS, else one process per core but one (Elasticsearch needs CPU too), at least two.
+    """One process per core but one (Elasticsearch needs CPU too), at least two.
 
     Measured on 2 cores beside a local node, 10k clinics through load_files: validating in this
     process 4,400 records/s, in two forked workers 5,400 records/s (this process then only stores
     and sends, ~40 µs CPU a record; each worker spends ~205 µs, ~140 of them in the schema).
     """
     cores = os.cpu_count() or 1
-    return int(os.environ.get("INDEXER_WORKERS", min(cores, max(2, cores - 1))))
+    return min(cores, max(2, cores - 1))
 
 
 def load_files(
@@ -170,11 +170,14 @@ def load_files(
     incremental: bool = False,
     progress: bool | None = None,
     workers: int | None = None,
+    shards: int = 1,
+    replicas: int = 0,
 ) -> LoadReport:
     """Load feed files into the store and into Elasticsearch.
 
-    A full load (default) builds a new index from the feed plus every other stored listing and
-    swaps the alias; `incremental` upserts only these files' listings into the live index.
+    A full load (default) builds a new index (`shards`, `replicas`) from the feed plus every
+    other stored listing and swaps the alias; `incremental` upserts only these files' listings
+    into the live index. `workers` validating processes (None: `default_workers()`).
     """
     report = LoadReport()
     workers = default_workers() if workers is None else workers
@@ -205,15 +208,16 @@ def load_files(
                     writer.send([(r["id"], index.document_json(r)) for r in records])
         return writer.close()
 
+    settings = index_settings(shards, replicas)
     with frozen_heap(), _prepared(paths, geocoder, workers) as batches:
         if incremental:
             if not client.indices.exists_alias(name=alias):
-                index.build_and_swap(client, alias, index_settings(), MAPPING, lambda _: index.BulkResult())
+                index.build_and_swap(client, alias, settings, MAPPING, lambda _: index.BulkResult())
             result = fill(alias, batches)
             client.indices.refresh(index=alias)
         else:
             _, result = index.build_and_swap(
-                client, alias, index_settings(), MAPPING, lambda name: fill(name, batches)
+                client, alias, settings, MAPPING, lambda name: fill(name, batches)
             )
     bar.close()
     if hasattr(geocoder, "save"):
@@ -232,13 +236,26 @@ def _others(session: Session, indexed: set[str]) -> Iterator[dict]:
 
 
 def rebuild_from_store(
-    engine: Engine, client: Elasticsearch, alias: str, *, progress: bool | None = None
+    engine: Engine,
+    client: Elasticsearch,
+    alias: str,
+    *,
+    progress: bool | None = None,
+    shards: int = 1,
+    replicas: int = 0,
 ) -> index.BulkResult:
     """Recreate the index behind `alias` from every record in the store."""
     with Session(engine) as session:
         total = session.scalar(select(func.count()).select_from(models.Clinic))
         bar = tqdm(total=total, desc="index", unit=" doc", disable=_quiet(progress))
-        _, result = index.rebuild(client, alias, listings.iter_records(session), on_progress=bar.update)
+        _, result = index.rebuild(
+            client,
+            alias,
+            listings.iter_records(session),
+            on_progress=bar.update,
+            shards=shards,
+            replicas=replicas,
+        )
         bar.close()
     return result
 

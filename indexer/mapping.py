@@ -7,8 +7,6 @@ distribution (no analysis-common, no mapper-extras, no scripts) and on a full on
 
 from __future__ import annotations
 
-import os
-
 from registry import derive, vocabulary
 
 KEYWORD = {"type": "keyword"}
@@ -72,13 +70,9 @@ MAPPING = {
 }
 
 
-def index_settings() -> dict:
-    """Settings for a new index; shard and replica counts come from the environment."""
-    return {
-        **SETTINGS,
-        "number_of_shards": int(os.environ.get("INDEX_SHARDS", "1")),
-        "number_of_replicas": int(os.environ.get("INDEX_REPLICAS", "0")),
-    }
+def index_settings(shards: int = 1, replicas: int = 0) -> dict:
+    """Settings for a new index (shards and replicas per environment: Settings.index_shards, ...)."""
+    return {**SETTINGS, "number_of_shards": shards, "number_of_replicas": replicas}
 
 
 def to_document(record: dict) -> dict:

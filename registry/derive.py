@@ -37,10 +37,6 @@ def is_valid_certification(cert: dict, today: date) -> bool:
     return bool(cert.get("verified")) and (expires is None or expires >= today)
 
 
-def valid_certification_codes(certs: list[dict], today: date) -> list[str]:
-    return sorted({c["code"] for c in certs if is_valid_certification(c, today)})
-
-
 def week_minutes(hours: dict | None) -> list[dict]:
     """Opening spans as minute-of-week ranges in the clinic's local time (Monday 00:00 = 0).
 

@@ -24,8 +24,11 @@ from geopy.geocoders import get_geocoder_for_service
 from geopy.geocoders.base import Geocoder
 from geopy.location import Location
 
+from registry.settings import DEFAULT_GAZETTEER_CACHE, ROOT
+
 log = logging.getLogger(__name__)
 
+# The 50 states and DC; TERRITORIES have ZIP codes too.
 STATES = {
     "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
     "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
@@ -38,6 +41,8 @@ STATES = {
     "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina", "SD": "South Dakota",
     "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont", "VA": "Virginia",
     "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}  # fmt: skip
+TERRITORIES = {
     "PR": "Puerto Rico", "VI": "Virgin Islands", "GU": "Guam", "AS": "American Samoa",
     "MP": "Northern Mariana Islands", "FM": "Federated States of Micronesia",
     "MH": "Marshall Islands", "PW": "Palau",
@@ -59,7 +64,9 @@ def _norm(text: str) -> str:
     return ",".join(part for part in (" ".join(s.split()) for s in text.split(",")) if part)
 
 
-_STATE_LOOKUP = {_norm(name): code for code, name in STATES.items()} | {code.lower(): code for code in STATES}
+_STATE_LOOKUP = {_norm(name): code for code, name in (STATES | TERRITORIES).items()} | {
+    code.lower(): code for code in STATES | TERRITORIES
+}
 _MAX_STATE_WORDS = max(len(name.split()) for name in _STATE_LOOKUP)
 
 
@@ -119,22 +126,25 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-@cache
-def gazetteer() -> Gazetteer:
+def gazetteer(rows_cache: Path = DEFAULT_GAZETTEER_CACHE) -> Gazetteer:
     """The US gazetteer from the ZIP data shipped with `zipcodes`, built once per process."""
+    return _gazetteer(Path(rows_cache))
+
+
+@cache
+def _gazetteer(rows_cache: Path) -> Gazetteer:
     with _gc_paused():
-        return _build(_zip_rows())
+        return _build(_zip_rows(rows_cache))
 
 
 # Only the fields the gazetteer uses. zipcodes.list_all() parses its whole data set into
 # 1.4 million objects (a peak of ~280 MiB RSS that a server process never gives back), so a
 # short-lived subprocess extracts these rows once into a small cache file that processes read.
 ROW_FIELDS = ("zip_code", "zip_code_type", "city", "state", "lat", "long", "timezone", "acceptable_cities")
-ROWS_CACHE = Path(os.environ.get("GAZETTEER_CACHE", Path.home() / ".cache" / "provider-directory"))
 
 
-def _zip_rows() -> list[dict]:
-    path = ROWS_CACHE / f"zip-rows-{zipcodes.__version__}.json"
+def _zip_rows(rows_cache: Path) -> list[dict]:
+    path = rows_cache / f"zip-rows-{zipcodes.__version__}.json"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run(
@@ -144,7 +154,7 @@ def _zip_rows() -> list[dict]:
                 f"from registry.geocode import write_zip_rows; write_zip_rows({str(path)!r})",
             ],
             check=True,
-            cwd=Path(__file__).resolve().parent.parent,
+            cwd=ROOT,
         )
     return [dict(zip(ROW_FIELDS, row, strict=True)) for row in json.loads(path.read_text())]
 
@@ -232,8 +242,9 @@ def _parse(query: str) -> _Query:
 class OfflineGeocoder(Geocoder):
     """US ZIPs and cities from the bundled `zipcodes` data: no network, microseconds per query."""
 
-    def __init__(self) -> None:
+    def __init__(self, gazetteer_cache: Path = DEFAULT_GAZETTEER_CACHE) -> None:
         super().__init__()
+        self.gazetteer_cache = gazetteer_cache
 
     def geocode(
         self, query: str, exactly_one: bool = True, timeout: float | None = None
@@ -253,7 +264,7 @@ class OfflineGeocoder(Geocoder):
         name, state = parsed.place, parsed.state
         if not name:
             return []
-        g = gazetteer()
+        g = gazetteer(self.gazetteer_cache)
         # Misspellings rarely change the first letter; scanning one letter keeps this fast.
         for index_key in ((state or "", name[0]), (state, "")):
             matches = difflib.get_close_matches(name, g.names.get(index_key, []), n=limit)
@@ -264,7 +275,7 @@ class OfflineGeocoder(Geocoder):
         return [g.by_name[m][0].label for m in matches]
 
     def _places(self, q: _Query) -> list[Place]:
-        g = gazetteer()
+        g = gazetteer(self.gazetteer_cache)
         if q.postal_code in g.zips:
             return [g.zips[q.postal_code]]
         if q.state:
@@ -296,15 +307,17 @@ def _location(place: Place) -> Location:
     return Location(address, (place.lat, place.lon), raw)
 
 
-def make_geocoder(name: str = "offline", **options) -> Geocoder:
-    """Build the geocoder called `name`: the offline gazetteer by default.
+def make_geocoder(
+    name: str = "offline", *, gazetteer_cache: Path = DEFAULT_GAZETTEER_CACHE, **options
+) -> Geocoder:
+    """Build the geocoder called `name`: the offline gazetteer (rows cached in `gazetteer_cache`).
 
     Any other name is a geopy service ("nominatim", "googlev3", ...) built with `options`
     (user_agent, api_key, timeout, ...). Online services are opt-in: they need network
     access, are rate-limited, and most need credentials.
     """
     if name == "offline":
-        return OfflineGeocoder(**options)
+        return OfflineGeocoder(gazetteer_cache)
     return get_geocoder_for_service(name)(**options)
 
 

@@ -162,19 +162,22 @@ def dump_loaded(record: dict) -> dict:
     return record
 
 
-def flatten_errors(messages: dict | list | str, prefix: str = "") -> list[tuple[str, str]]:
+def flatten_errors(
+    messages: dict | list | str, prefix: str = "", whole: str = "_record"
+) -> list[tuple[str, str]]:
     """Turn marshmallow's nested error dict into (field path, reason) pairs.
 
-    ``{"address": {"city": ["Missing data"]}}`` becomes ``[("address.city", "Missing data")]``.
+    ``{"address": {"city": ["Missing data"]}}`` becomes ``[("address.city", "Missing data")]``;
+    an error about the whole input is named `whole`.
     """
-    if isinstance(messages, str):
-        return [(prefix or "_record", messages)]
     if isinstance(messages, list):
-        return [pair for m in messages for pair in flatten_errors(m, prefix)]
+        return [pair for m in messages for pair in flatten_errors(m, prefix, whole)]
+    if not isinstance(messages, dict):
+        return [(prefix or whole, str(messages))]
     out = []
     for key, value in messages.items():
         path = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
-        out += flatten_errors(value, path)
+        out += flatten_errors(value, path, whole)
     return out
 
 

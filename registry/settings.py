@@ -9,7 +9,9 @@ from pathlib import Path
 from elastic_transport import OrjsonSerializer
 from elasticsearch import Elasticsearch
 
+# The repository: fixtures/, templates/, static/ and var/ (local state) live here.
 ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_GAZETTEER_CACHE = Path.home() / ".cache" / "provider-directory"
 
 
 def _default_database_url() -> str:
@@ -30,6 +32,15 @@ class Settings:
     sniff: bool = False
     geocoder: str = "offline"
     geocode_cache: Path = ROOT / "var" / "geocode-cache.json"
+    gazetteer_cache: Path = DEFAULT_GAZETTEER_CACHE
+    index_shards: int = 1
+    index_replicas: int = 0
+    indexer_workers: int | None = None  # None: one process per core but one, at least two
+
+    @property
+    def articles_index(self) -> str:
+        """The articles' alias sits beside the providers' one, so each environment gets its own."""
+        return f"{self.index}_articles"
 
     @classmethod
     def from_env(cls, env: os._Environ | dict = os.environ) -> Settings:
@@ -45,6 +56,10 @@ class Settings:
             database_url=env.get("DATABASE_URL", defaults.database_url),
             geocoder=env.get("GEOCODER", defaults.geocoder),
             geocode_cache=Path(env.get("GEOCODE_CACHE", defaults.geocode_cache)),
+            gazetteer_cache=Path(env.get("GAZETTEER_CACHE", defaults.gazetteer_cache)),
+            index_shards=int(env.get("INDEX_SHARDS", defaults.index_shards)),
+            index_replicas=int(env.get("INDEX_REPLICAS", defaults.index_replicas)),
+            indexer_workers=int(env["INDEXER_WORKERS"]) if env.get("INDEXER_WORKERS") else None,
         )
 
 

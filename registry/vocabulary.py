@@ -2,9 +2,10 @@
 
 import json
 from functools import cache
-from pathlib import Path
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+from registry.settings import ROOT
+
+FIXTURES = ROOT / "fixtures"
 
 
 @cache

@@ -152,7 +152,7 @@ def articles_indexed(es: Elasticsearch, directory_settings: Settings) -> str:
     """The Learn articles indexed beside the sample directory, once per session; yields their alias."""
     from indexer import articles
 
-    name = articles.articles_alias(directory_settings.index)
+    name = directory_settings.articles_index
     articles.index_articles(es, name, articles.load_articles(FIXTURES / "content"))
     yield name
     index.delete_alias_and_indices(es, name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry.db import as_utc, now
 from registry.models import Account, AccountLink, Clinic
+from registry.tokens import digest
 
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(hours=2)}
 MIN_PASSWORD_LENGTH = 12
@@ -47,7 +47,7 @@ def issue_link(session: Session, account: Account, purpose: str) -> str:
     session.add(
         AccountLink(
             account_id=account.id,
-            token_hash=_digest(token),
+            token_hash=digest(token),
             purpose=purpose,
             expires_at=now() + LINK_LIFETIME[purpose],
         )
@@ -55,12 +55,8 @@ def issue_link(session: Session, account: Account, purpose: str) -> str:
     return token
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def valid_link(session: Session, token: str) -> AccountLink | None:
-    link = session.scalar(select(AccountLink).where(AccountLink.token_hash == _digest(token)))
+    link = session.scalar(select(AccountLink).where(AccountLink.token_hash == digest(token)))
     if link is None or link.used_at is not None or as_utc(link.expires_at) < now():
         return None
     return link

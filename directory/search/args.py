@@ -6,12 +6,19 @@ import re
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
-from directory.search.query import MAX_RADIUS_KM, SORTS, BBox, SearchQuery
+from directory.search.query import (
+    DEFAULT_RADIUS_KM,
+    DEFAULT_RADIUS_MI,
+    KM_PER_MILE,
+    MAX_RADIUS_KM,
+    SORTS,
+    BBox,
+    SearchQuery,
+)
 from registry import vocabulary
 
-UNITS_KM = {"km": 1.0, "mi": 1.609344, "m": 0.001}
+UNITS_KM = {"km": 1.0, "mi": KM_PER_MILE, "m": 0.001}
 DISTANCE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km|mi|m)\s*$", re.IGNORECASE)
-DEFAULT_RADIUS_KM = 25 * UNITS_KM["mi"]
 
 
 class Distance(fields.Field):
@@ -62,7 +69,7 @@ class SearchArgs(Schema):
     radius = Distance(
         load_default=DEFAULT_RADIUS_KM,
         metadata={
-            "description": "Distance with unit (mi, km, m); default 25mi, at most 100mi.",
+            "description": f"Distance with unit (mi, km, m); default {DEFAULT_RADIUS_MI}mi, at most 100mi.",
             "example": "10mi",
         },
     )

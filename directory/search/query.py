@@ -11,7 +11,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-MAX_RADIUS_KM = 160.9344  # 100 miles
+KM_PER_MILE = 1.609344
+DEFAULT_RADIUS_MI = 25
+DEFAULT_RADIUS_KM = DEFAULT_RADIUS_MI * KM_PER_MILE
+MAX_RADIUS_KM = 100 * KM_PER_MILE
 SORTS = ("best", "distance", "rating")
 
 # Ranking for sort=best, a product of independent factors (see explain_factors):
@@ -52,7 +55,7 @@ class SearchQuery:
     lon: float | None = None
     location: str | None = None
     bbox: BBox | None = None
-    radius: float = 40.2336  # km (25mi)
+    radius: float = DEFAULT_RADIUS_KM
     q: str | None = None
     treatment: list[str] = field(default_factory=list)
     certification: list[str] = field(default_factory=list)

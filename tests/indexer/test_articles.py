@@ -12,7 +12,6 @@ from indexer import index
 from indexer.articles import (
     MAPPING,
     ArticleError,
-    articles_alias,
     index_articles,
     load_articles,
     parse_article,
@@ -49,9 +48,9 @@ def write(directory: Path, name: str, text: str) -> Path:
 
 
 @pytest.fixture
-def articles_index(es, alias: str) -> str:
+def articles_index(es, settings) -> str:
     """This test's articles alias, beside its providers alias; deleted afterwards."""
-    name = articles_alias(alias)
+    name = settings.articles_index
     yield name
     index.delete_alias_and_indices(es, name)
 

@@ -137,7 +137,7 @@ def test_rebuild_recreates_the_index_from_the_store(es, alias, engine, geocoder)
 def test_large_feeds_go_through_the_worker_pool_and_keep_their_order_and_errors(
     es, alias, engine, geocoder, tmp_path
 ):
-    from indexer.synthetic import generate
+    from tools.synthetic import generate
 
     records = list(generate(6000, seed=11, reviews=(0, 2)))
     records[4321]["reviews"] = [{"id": "r", "rating": 9, "date": "2026-01-01"}]
@@ -176,7 +176,7 @@ def test_documents_are_to_document_of_the_dumped_records(es, alias, engine, geoc
 
 
 def test_the_worker_pool_loads_exactly_what_one_process_loads(es, alias, engine, geocoder, tmp_path):
-    from indexer.synthetic import generate
+    from tools.synthetic import generate
 
     lines = [json.dumps(r, ensure_ascii=False) for r in generate(6000, seed=3, reviews=(0, 3))]
     lines[10] = lines[10].replace('"name": "', '"name": "Clínica ')

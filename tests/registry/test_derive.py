@@ -1,7 +1,7 @@
 import re
 from datetime import date
 
-from registry.derive import profile_slug, rating_summary, valid_certification_codes, week_minutes
+from registry.derive import is_valid_certification, profile_slug, rating_summary, week_minutes
 
 
 def test_one_perfect_review_does_not_outrank_two_hundred_excellent_ones():
@@ -26,7 +26,7 @@ def test_only_verified_unexpired_certifications_are_valid():
         {"code": "c", "verified": True, "expires": "2026-11-22"},
         {"code": "d", "verified": False, "expires": None},
     ]
-    assert valid_certification_codes(certs, date(2026, 11, 23)) == ["a", "b"]
+    assert [c["code"] for c in certs if is_valid_certification(c, date(2026, 11, 23))] == ["a", "b"]
 
 
 def test_week_minutes_are_local_minutes_from_monday():

@@ -62,7 +62,7 @@ def test_dump_is_json_ready():
 
 def feed_records() -> list[dict]:
     """The fixture clinics, some synthetic ones, and the date and time shapes feeds send."""
-    from indexer.synthetic import generate
+    from tools.synthetic import generate
 
     lines = (Path(__file__).parents[2] / "fixtures" / "clinics.ndjson").read_text().splitlines()
     records = [json.loads(line) for line in lines] + list(generate(300, seed=5, reviews=(0, 4)))

@@ -1,4 +1,4 @@
-"""Tests for indexer/synthetic.py: valid, reproducible, spread-out records; the committed sample."""
+"""Tests for tools/synthetic.py: valid, reproducible, spread-out records; the committed sample."""
 
 import json
 from datetime import datetime, timedelta
@@ -9,8 +9,8 @@ import pytest
 import zipcodes
 from geopy.distance import geodesic
 
-from indexer.synthetic import REFERENCE, generate, sample_directory
 from registry.schema import ClinicRecord, flatten_errors
+from tools.synthetic import REFERENCE, generate, sample_directory
 
 CLINICS = Path(__file__).resolve().parents[2] / "fixtures" / "clinics.ndjson"
 

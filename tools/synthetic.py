@@ -1,10 +1,11 @@
 """Seeded synthetic clinic records: a fast generator for benchmarks and the sample directory.
 
-Every record loads through ``indexer.schema.ClinicRecord``. Dates are relative to the fixed
-``REFERENCE`` instant, never today's date, so the same seed always gives byte-identical output.
+A development tool, not part of the product. Every record loads through
+``registry.schema.ClinicRecord``. Dates are relative to the fixed ``REFERENCE`` instant, never
+today's date, so the same seed always gives byte-identical output.
 
-    python -m indexer.synthetic --out fixtures/clinics.ndjson         # the sample directory
-    python -m indexer.synthetic --count 1000000 --out var/big.ndjson   # a benchmark feed
+    python tools/synthetic.py --out fixtures/clinics.ndjson                  # the sample directory
+    python tools/synthetic.py --count 1000000 --seed 42 --out var/big.ndjson  # a benchmark feed
 """
 
 from __future__ import annotations
@@ -12,9 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import re
 import sys
-import unicodedata
 from bisect import bisect
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -30,19 +29,14 @@ from zoneinfo import available_timezones
 import zipcodes
 
 from registry import vocabulary
+from registry.derive import slugify as _slugify
+from registry.geocode import STATES
 
 REFERENCE = datetime(2026, 11, 1, tzinfo=UTC)
 _REF_DAY = REFERENCE.date().toordinal()
 _TWO_YEARS = 2 * 365 * 86400
 _JITTER_KM = 1.4  # stays inside the 1.5 km promise even after rounding
 _KM_PER_DEG = 111.32
-
-STATES = frozenset({
-    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
-    "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM",
-    "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA",
-    "WV", "WI", "WY",
-})  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +89,8 @@ def city_zips(city: str, state: str) -> tuple[Zip, ...]:
 
 
 def slugify(text: str) -> str:
-    """ASCII slug for ids and web addresses: 'Piel Bonita Clínica' -> 'piel-bonita-clinica'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower().replace("&", " and ")).strip("-")
+    """The record's slug rule with '&' spelled out: 'Nguyễn Dermatology & Laser' -> '...-and-laser'."""
+    return _slugify(text.replace("&", " and "))
 
 
 # --- Words and fragments ------------------------------------------------------------------------
