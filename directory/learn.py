@@ -1,7 +1,7 @@
 """The Learn section: educational articles, each followed by qualified providers of its treatment.
 
-Articles are Markdown files read once per app (indexer/articles.py); the search box asks the
-articles index, the provider block asks the search core. Nothing here builds a query.
+Articles are Markdown files read once per app (registry/articles.py); the search box and the
+provider block ask the search core. Nothing here builds a query.
 """
 
 from __future__ import annotations
@@ -16,8 +16,9 @@ from marshmallow import ValidationError
 from directory import jsonld
 from directory.search import PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import UNITS_KM, SearchArgs
-from indexer.articles import CONTENT_DIR, Article, load_articles, search_articles
+from directory.search.articles import search_articles
 from registry import vocabulary
+from registry.articles import CONTENT_DIR, Article, load_articles
 
 bp = Blueprint("learn", __name__, url_prefix="/learn")
 

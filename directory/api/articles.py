@@ -10,7 +10,7 @@ from directory.api import blp
 from directory.api.schemas import Problem
 from directory.api.views import json_response
 from directory.learn import alias, all_articles
-from indexer.articles import search_articles
+from directory.search.articles import search_articles
 
 
 class ArticleSearchArgs(Schema):

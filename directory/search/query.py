@@ -23,6 +23,11 @@ SORTS = ("best", "distance", "rating")
 #   x rating: Bayesian-weighted rating / 5, so 0.2 .. 1.0
 #   x credentials: CREDENTIAL_BOOST when at least one verified, unexpired credential
 TEXT_FIELDS = ["name^3", "treatment_names^2", "address.city^2", "description"]
+# The typo rule of every text search (providers and articles), Elasticsearch's AUTO fuzziness:
+# a word of 1-2 characters must match exactly, 3-5 may have one typo, 6 or more two; and the
+# first character is never the typo (people rarely get it wrong, and it keeps expansion small).
+FUZZINESS = "AUTO"
+PREFIX_LENGTH = 1
 DECAY_OFFSET_KM = 1.0
 DECAY_AT_SCALE = 0.5
 RATING_FACTOR = 0.2
@@ -178,8 +183,8 @@ def text_query(q: str) -> dict:
             "query": q,
             "fields": TEXT_FIELDS,
             "type": "best_fields",
-            "fuzziness": "AUTO",
-            "prefix_length": 1,
+            "fuzziness": FUZZINESS,
+            "prefix_length": PREFIX_LENGTH,
             "operator": "or",
             "minimum_should_match": "2<75%",
         }

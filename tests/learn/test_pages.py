@@ -21,7 +21,7 @@ MILES_KM = 1.609344
 
 
 def front_matter(path: Path) -> dict:
-    """Read independently of indexer/articles.py, so the pages are checked against the files."""
+    """Read independently of registry/articles.py, so the pages are checked against the files."""
     return yaml.safe_load(path.read_text(encoding="utf-8").split("---", 2)[1])
 
 
