@@ -74,12 +74,12 @@ def _batch(timed, lines: list, session: Session) -> None:
     pairs = timed(
         "document JSON", lambda: [(r["id"], orjson.dumps(d)) for r, d in zip(records, docs, strict=True)]
     )
-    serialized = timed("record JSON", lambda: [listings.Serialized.of(r) for r in records])
+    serialized = timed("record JSON + review rows", lambda: [listings.FeedRow.of(r) for r in records])
     timed("bulk body", index.bulk_body, pairs)
     timed("store (new rows)", _store, session, serialized)
 
 
-def _store(session: Session, records: list[listings.Serialized]) -> None:
+def _store(session: Session, records: list[listings.FeedRow]) -> None:
     listings.upsert_many(session, records, source="feed")
     session.commit()
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory import jsonld
-from directory.listing import ReviewArgs, get_record, provider_detail
+from directory.listing import ReviewArgs, provider_detail
 from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import UNITS_KM, query_from_args
 from registry import db, models, vocabulary
@@ -134,16 +134,15 @@ def map_points(results) -> list[dict]:
 @bp.get("/providers/<slug>")
 def profile(slug: str):
     """A provider's profile: listing, credentials, rating histogram, reviews, map, alternatives."""
-    record = get_record(current_app.extensions["store"], id_from_slug(slug))
-    if record is None:
-        abort(404)
-    if profile_slug(record) != slug:  # renamed or moved: send people to the current address
-        return redirect(url_for("pages.profile", slug=profile_slug(record), **request.args), 301)
     try:
         review_args = ReviewArgs().load(request.args, unknown="exclude")
     except ValidationError:
         review_args = {}
-    detail = provider_detail(record, **review_args)
+    detail = provider_detail(current_app.extensions["store"], id_from_slug(slug), **review_args)
+    if detail is None:
+        abort(404)
+    if detail["slug"] != slug:  # renamed or moved: send people to the current address
+        return redirect(url_for("pages.profile", slug=detail["slug"], **request.args), 301)
     url = url_for("pages.profile", slug=slug, _external=True)
     with Session(current_app.extensions["store"]) as session:
         photos = session.scalars(

@@ -19,6 +19,7 @@ import orjson
 from elasticsearch import Elasticsearch, helpers
 
 from indexer.mapping import MAPPING, index_settings, to_document
+from registry.derive import Ratings
 
 CHUNK_SIZE = 1000
 T = TypeVar("T")
@@ -39,14 +40,18 @@ def indices_behind(client: Elasticsearch, alias: str) -> list[str]:
     return sorted(resp.body) if resp.meta.status == 200 else []
 
 
-def _actions(index: str, records: Iterable[dict]) -> Iterator[dict]:
-    for record in records:
-        yield {"_index": index, "_id": record["id"], "_source": to_document(record)}
+# A stored listing as indexing reads it: its record and its review aggregates.
+Listing = tuple[dict, Ratings]
 
 
-def document_json(record: dict) -> bytes:
-    """`to_document(record)` as UTF-8 JSON, the body of one bulk `index` action."""
-    document = to_document(record)
+def _actions(index: str, listings: Iterable[Listing]) -> Iterator[dict]:
+    for record, ratings in listings:
+        yield {"_index": index, "_id": record["id"], "_source": to_document(record, ratings)}
+
+
+def document_json(record: dict, ratings: Ratings | None = None) -> bytes:
+    """`to_document(record, ratings)` as UTF-8 JSON, the body of one bulk `index` action."""
+    document = to_document(record, ratings)
     try:
         return orjson.dumps(document)
     except orjson.JSONEncodeError:
@@ -57,15 +62,15 @@ def document_json(record: dict) -> bytes:
 def bulk_index(
     client: Elasticsearch,
     index: str,
-    records: Iterable[dict],
+    listings: Iterable[Listing],
     on_progress: Callable[[int], None] = lambda n: None,
-    refresh: bool | str = False,
+    refresh: bool = False,
 ) -> BulkResult:
-    """Stream records into `index` (an index or alias) with their id as `_id`."""
+    """Stream listings into `index` (an index or alias) with their id as `_id`."""
     result = BulkResult()
     for ok, item in helpers.streaming_bulk(
         client,
-        _actions(index, records),
+        _actions(index, listings),
         chunk_size=CHUNK_SIZE,
         raise_on_error=False,
         raise_on_exception=True,
@@ -120,25 +125,25 @@ def build_and_swap(
 def rebuild(
     client: Elasticsearch,
     alias: str,
-    records: Iterable[dict],
+    listings: Iterable[Listing],
     on_progress: Callable[[int], None] = lambda n: None,
     *,
     shards: int = 1,
     replicas: int = 0,
 ) -> tuple[str, BulkResult]:
-    """Load records into a fresh index and swap `alias` to it; return the new index name."""
+    """Load listings into a fresh index and swap `alias` to it; return the new index name."""
     settings = index_settings(shards, replicas)
     return build_and_swap(
-        client, alias, settings, MAPPING, lambda name: bulk_index(client, name, records, on_progress)
+        client, alias, settings, MAPPING, lambda name: bulk_index(client, name, listings, on_progress)
     )
 
 
-def upsert(client: Elasticsearch, alias: str, records: Iterable[dict]) -> BulkResult:
-    """Write records into the index behind `alias`, visible to search on return."""
+def upsert(client: Elasticsearch, alias: str, listings: Iterable[Listing]) -> BulkResult:
+    """Write listings into the index behind `alias`, visible to search on return."""
     if not client.indices.exists_alias(name=alias):
-        _, result = rebuild(client, alias, records)
+        _, result = rebuild(client, alias, listings)
         return result
-    return bulk_index(client, alias, records, refresh="wait_for")
+    return bulk_index(client, alias, listings, refresh=True)
 
 
 def delete_alias_and_indices(client: Elasticsearch, alias: str) -> None:

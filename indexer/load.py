@@ -11,14 +11,15 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from itertools import chain, islice
 from pathlib import Path
 
 from elasticsearch import Elasticsearch
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from tqdm import tqdm
@@ -26,8 +27,10 @@ from tqdm import tqdm
 from indexer import index
 from indexer.feeds import FeedError, FeedItem, parse_line, read_feed
 from indexer.mapping import MAPPING, index_settings
-from registry import listings, models
+from registry import listings
+from registry.db import now
 from registry.geocode import geocode_address
+from registry.models import Clinic
 from registry.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
 
 SCHEMA = ClinicRecord()
@@ -85,9 +88,8 @@ def prepare(raw: dict, where: str, geocoder) -> tuple[dict | None, list[Rejectio
     return dump_loaded(record), []
 
 
-Prepared = tuple[
-    listings.Serialized | None, bytes | None, list[Rejection]
-]  # record, its document, rejections
+# A record split for the store, its document, the rejections
+Prepared = tuple[listings.FeedRow | None, bytes | None, list[Rejection]]
 
 _worker_geocoder = None  # inherited by forked workers
 
@@ -105,7 +107,8 @@ def _prepare_items(items: list[FeedItem | FeedError], geocoder=None) -> list[Pre
         if record is None:
             out.append((None, None, rejections))
         else:
-            out.append((listings.Serialized.of(record), index.document_json(record), rejections))
+            row = listings.FeedRow.of(record)
+            out.append((row, index.document_json(record, row.ratings), rejections))
     return out
 
 
@@ -169,6 +172,7 @@ def load_files(
     *,
     incremental: bool = False,
     progress: bool | None = None,
+    on_progress: Callable[[int], None] | None = None,
     workers: int | None = None,
     shards: int = 1,
     replicas: int = 0,
@@ -176,36 +180,38 @@ def load_files(
     """Load feed files into the store and into Elasticsearch.
 
     A full load (default) builds a new index (`shards`, `replicas`) from the feed plus every
-    other stored listing and swaps the alias; `incremental` upserts only these files' listings
-    into the live index. `workers` validating processes (None: `default_workers()`).
+    other stored listing, swaps the alias and catches up with edits made meanwhile
+    (`build_and_catch_up`); `incremental` upserts only these files' listings into the live
+    index. `workers` validating processes (None: `default_workers()`); `on_progress(n)` is
+    called as documents are indexed, beside the progress bar.
     """
     report = LoadReport()
     workers = default_workers() if workers is None else workers
-    bar = tqdm(desc="load", unit=" rec", disable=_quiet(progress))
+    tick = _ticker(tqdm(desc="load", unit=" rec", disable=_quiet(progress)), on_progress)
 
-    def fill(target: str, batches: Iterator[list[Prepared]]) -> index.BulkResult:
+    def fill(target: str, batches: Iterator[list[Prepared]], stamp: datetime | None) -> index.BulkResult:
         writer = index.BulkWriter(client, target)
         indexed: set[str] = set()
         with Session(engine) as session:
             for batch in batches:
                 docs = {}
-                records = []
-                for record, doc, rejections in batch:
+                rows = []
+                for row, doc, rejections in batch:
                     report.read += 1
                     report.rejected += rejections
-                    if record is not None:
-                        records.append(record)
-                        docs[record.id] = doc
-                stored, kept = listings.upsert_many(session, records, source="feed")
+                    if row is not None:
+                        rows.append(row)
+                        docs[row.id] = doc
+                stored, kept = listings.upsert_many(session, rows, source="feed", changed_at=stamp)
                 session.commit()
                 report.stored += len(stored)
                 report.kept_newer += kept
-                writer.send([(rid, docs[rid]) for rid in stored], bar.update)
+                writer.send([(rid, docs[rid]) for rid in stored], tick)
                 indexed.update(stored)
             if not incremental:
                 # Listings in the store but not (or not newer) in this feed belong in the new index too.
-                for records in _batches(_others(session, indexed), BATCH):
-                    writer.send([(r["id"], index.document_json(r)) for r in records])
+                for chunk in _batches(_others(session, indexed), BATCH):
+                    writer.send([(r["id"], index.document_json(r, ratings)) for r, ratings in chunk])
         return writer.close()
 
     settings = index_settings(shards, replicas)
@@ -213,13 +219,13 @@ def load_files(
         if incremental:
             if not client.indices.exists_alias(name=alias):
                 index.build_and_swap(client, alias, settings, MAPPING, lambda _: index.BulkResult())
-            result = fill(alias, batches)
+            result = fill(alias, batches, None)
             client.indices.refresh(index=alias)
         else:
-            _, result = index.build_and_swap(
-                client, alias, settings, MAPPING, lambda name: fill(name, batches)
+            result = build_and_catch_up(
+                engine, client, alias, settings, lambda name, started: fill(name, batches, started)
             )
-    bar.close()
+    tick.close()
     if hasattr(geocoder, "save"):
         geocoder.save()
     report.indexed = result.indexed
@@ -227,12 +233,10 @@ def load_files(
     return report
 
 
-def _others(session: Session, indexed: set[str]) -> Iterator[dict]:
-    ids = [
-        i for i in session.scalars(select(models.Clinic.id).order_by(models.Clinic.id)) if i not in indexed
-    ]
+def _others(session: Session, indexed: set[str]) -> Iterator[index.Listing]:
+    ids = [i for i in session.scalars(select(Clinic.id).order_by(Clinic.id)) if i not in indexed]
     for chunk in _batches(ids, BATCH):
-        yield from listings.get_records(session, chunk).values()
+        yield from listings.get_many(session, chunk).values()
 
 
 def rebuild_from_store(
@@ -241,23 +245,76 @@ def rebuild_from_store(
     alias: str,
     *,
     progress: bool | None = None,
+    on_progress: Callable[[int], None] | None = None,
     shards: int = 1,
     replicas: int = 0,
 ) -> index.BulkResult:
-    """Recreate the index behind `alias` from every record in the store."""
+    """Recreate the index behind `alias` from every listing in the store (see build_and_catch_up)."""
     with Session(engine) as session:
-        total = session.scalar(select(func.count()).select_from(models.Clinic))
-        bar = tqdm(total=total, desc="index", unit=" doc", disable=_quiet(progress))
-        _, result = index.rebuild(
-            client,
-            alias,
-            listings.iter_records(session),
-            on_progress=bar.update,
-            shards=shards,
-            replicas=replicas,
-        )
-        bar.close()
+        total = listings.count(session)
+    tick = _ticker(tqdm(total=total, desc="index", unit=" doc", disable=_quiet(progress)), on_progress)
+
+    def fill(name: str, _started: datetime) -> index.BulkResult:
+        with Session(engine) as session:
+            return index.bulk_index(client, name, listings.iter_listings(session), on_progress=tick)
+
+    result = build_and_catch_up(engine, client, alias, index_settings(shards, replicas), fill)
+    tick.close()
     return result
+
+
+# How long before a build started an edit may have taken its time and still have committed
+# after the build read its listing: an edit's transaction plus the clocks' difference between
+# hosts. Generous, as re-indexing the listings changed in that minute costs little.
+CATCH_UP_MARGIN = timedelta(minutes=1)
+
+
+def build_and_catch_up(
+    engine: Engine,
+    client: Elasticsearch,
+    alias: str,
+    settings: dict,
+    fill: Callable[[str, datetime], index.BulkResult],
+) -> index.BulkResult:
+    """Build a new index with `fill(name, started)`, swap the alias to it, then re-index every
+    listing changed since the build started, so that no edit made during the build is lost.
+
+    The race: while the new index fills from the store, edits keep arriving. The fill may have
+    read a listing before an edit to it committed, and that edit's outbox row is drained into
+    the index the alias still points at: the old one, which the swap then retires. So the build
+    notes its start (before the fill reads anything), and right after the swap re-indexes,
+    through the alias (now the new index), every listing whose row or reviews were written
+    since then (`changed_at`, set by every write of the edit service, feeds included). An edit
+    that commits after this catch-up has read the store is drained by its own outbox row into
+    the alias, which is the new index by then. `CATCH_UP_MARGIN` covers an edit whose time was
+    taken just before the start but that committed after the fill read its listing. A full
+    load stamps the listings it writes itself with `started`; those are in the new index
+    already, so the catch-up leaves them out (any later write gives a listing another time).
+    Writing a document twice is harmless: each write reads the latest state from the store.
+    """
+    started = now()
+    _, result = index.build_and_swap(client, alias, settings, MAPPING, lambda name: fill(name, started))
+    with Session(engine) as session:
+        changed = listings.changed_since(session, started - CATCH_UP_MARGIN, except_at=started)
+        for chunk in _batches(changed, BATCH):
+            caught = index.upsert(client, alias, listings.get_many(session, chunk).values())
+            result.errors += caught.errors
+    return result
+
+
+class _ticker:
+    """A progress bar that also calls `on_progress(n)`."""
+
+    def __init__(self, bar: tqdm, on_progress: Callable[[int], None] | None) -> None:
+        self.bar, self.on_progress = bar, on_progress
+
+    def __call__(self, n: int) -> None:
+        self.bar.update(n)
+        if self.on_progress:
+            self.on_progress(n)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def _quiet(progress: bool | None) -> bool | None:

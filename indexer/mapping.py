@@ -1,8 +1,9 @@
 """The search document: index settings, the strict mapping, and record -> document.
 
 The document carries only what search filters, sorts, facets and shows on a result card.
-Review texts stay in the store. Everything here works on the minimal `integ-test-zip`
-distribution (no analysis-common, no mapper-extras, no scripts) and on a full one.
+Review texts stay in the store; the document carries their aggregates. Everything here works
+on the minimal `integ-test-zip` distribution (no analysis-common, no mapper-extras, no
+scripts) and on a full one.
 """
 
 from __future__ import annotations
@@ -75,12 +76,17 @@ def index_settings(shards: int = 1, replicas: int = 0) -> dict:
     return {**SETTINGS, "number_of_shards": shards, "number_of_replicas": replicas}
 
 
-def to_document(record: dict) -> dict:
-    """Convert a validated, geocoded, JSON-ready record into its search document."""
+def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
+    """Convert a validated, geocoded, JSON-ready record into its search document.
+
+    `ratings` are a stored listing's review aggregates; without them, the record is one as
+    feeds send it and its own `reviews` are counted.
+    """
     names = vocabulary.treatments()
     address = record["address"]
-    price = record.get("price_range")
     hours = record.get("hours")
+    if ratings is None:
+        ratings = derive.Ratings.of(record.get("reviews", []))
     return {
         "id": record["id"],
         "slug": derive.profile_slug(record),
@@ -88,19 +94,16 @@ def to_document(record: dict) -> dict:
         "description": record.get("description") or "",
         "treatments": record.get("treatments", []),
         "treatment_names": [names[t] for t in record.get("treatments", [])],
-        "address": {k: address.get(k) for k in ("street", "city", "state", "postal_code", "country")},
+        "address": derive.address(record),
         "location": record.get("location"),
-        "contact": {k: record.get(k) for k in ("phone", "website", "email")},
+        "contact": derive.contact(record),
         "hours": hours,
         "timezone": hours["timezone"] if hours else None,
         "open_minutes": derive.week_minutes(hours),
-        "price": price,
-        "certifications": [
-            {k: c.get(k) for k in ("code", "name", "issuer", "verified", "expires")}
-            for c in record.get("certifications", [])
-        ],
+        "price": record.get("price_range"),
+        "certifications": derive.certifications(record),
         "qualified_until": qualified_until(record.get("certifications", [])),
-        "rating": derive.rating_summary(record.get("reviews", [])),
+        "rating": derive.rating_summary(ratings),
         "suggest": {"input": [record["name"], f"{address['city']}, {address['state']}"]},
         "updated_at": record.get("updated_at"),
     }

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from indexer import index
 from registry import outbox
-from registry.listings import get_records
+from registry.listings import get_many
 
 
 @dataclass
@@ -42,14 +42,14 @@ def _drain_batch(engine: Engine, client: Elasticsearch, alias: str, batch: int) 
         if not entries:
             return DrainResult()
         ids = {e.clinic_id for e in entries}
-        records = get_records(session, ids)
+        listings = get_many(session, ids)
         try:
-            result = index.upsert(client, alias, list(records.values())) if records else index.BulkResult()
+            result = index.upsert(client, alias, list(listings.values())) if listings else index.BulkResult()
         except (TransportError, ApiError) as err:
             outbox.failed(session, entries, f"{type(err).__name__}: {err}")
             session.commit()
             return DrainResult(failed=len(ids), error=type(err).__name__)
         failed = {rid for rid, _ in result.errors}
-        outbox.done(session, entries, (ids - failed) | (ids - set(records)))  # gone from the store: done
+        outbox.done(session, entries, (ids - failed) | (ids - set(listings)))  # gone from the store: done
         session.commit()
         return DrainResult(indexed=result.indexed, failed=len(failed))

@@ -1,11 +1,13 @@
-"""What search needs that a record does not state directly: rating aggregates, validity, hours."""
+"""What search needs that a record does not state directly: rating aggregates, validity, hours, slugs."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from datetime import date
 from functools import lru_cache
+from typing import NamedTuple
 
 from registry.schema import DAYS
 
@@ -16,17 +18,62 @@ PRIOR_MEAN = 3.8
 PRIOR_WEIGHT = 10
 
 
-def rating_summary(reviews: list[dict]) -> dict:
+class Ratings(NamedTuple):
+    """How many reviews gave one to five stars: a clinic's review aggregates, kept in the store
+    (table review_stats) so that indexing a listing never reads its reviews."""
+
+    one: int = 0
+    two: int = 0
+    three: int = 0
+    four: int = 0
+    five: int = 0
+
+    @classmethod
+    def of(cls, reviews: Iterable[dict]) -> Ratings:
+        stars = [0] * 5
+        for review in reviews:
+            stars[int(review["rating"]) - 1] += 1
+        return cls(*stars)
+
+    @property
+    def count(self) -> int:
+        return sum(self)
+
+    @property
+    def total(self) -> int:
+        """The sum of all ratings."""
+        return sum(stars * n for stars, n in enumerate(self, 1))
+
+
+def rating_summary(ratings: Ratings) -> dict:
     """Count, exact mean, Bayesian-weighted score and per-star counts of a clinic's reviews."""
-    stars = [int(r["rating"]) for r in reviews]
-    count, total = len(stars), sum(stars)
+    count, total = ratings.count, ratings.total
     return {
         "count": count,
         # Unrounded, so min_rating compares against the exact mean.
         "average": total / count if count else None,
         "weighted": round((PRIOR_MEAN * PRIOR_WEIGHT + total) / (PRIOR_WEIGHT + count), 4),
-        "histogram": {str(s): stars.count(s) for s in range(1, 6)},
+        "histogram": {str(stars): n for stars, n in enumerate(ratings, 1)},
     }
+
+
+# What a result card shows of a listing, taken the same way for the search document
+# (indexer.mapping) and for a listing read from the store (the profile, the API's detail).
+ADDRESS_FIELDS = ("street", "city", "state", "postal_code", "country")
+CONTACT_FIELDS = ("phone", "website", "email")
+CERTIFICATION_FIELDS = ("code", "name", "issuer", "verified", "expires")
+
+
+def address(record: dict) -> dict:
+    return {k: record["address"].get(k) for k in ADDRESS_FIELDS}
+
+
+def contact(record: dict) -> dict:
+    return {k: record.get(k) for k in CONTACT_FIELDS}
+
+
+def certifications(record: dict) -> list[dict]:
+    return [{k: c.get(k) for k in CERTIFICATION_FIELDS} for c in record.get("certifications", [])]
 
 
 def is_valid_certification(cert: dict, today: date) -> bool:

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from registry.db import Base
@@ -24,16 +36,60 @@ REPORT_KINDS = {
 
 
 class Clinic(Base):
-    """One listing. `record` holds the validated clinic record as JSON."""
+    """One listing. `record` holds the validated clinic record as JSON, without its reviews.
+
+    `updated_at` is the record's own time (feeds send it; it decides which version wins);
+    `changed_at` is when this row was last written, set by the edit service on every write
+    (the rebuild catch-up finds listings changed during a rebuild by it); `version` counts
+    writes (optimistic concurrency for the clinic form).
+    """
 
     __tablename__ = "clinics"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     record: Mapped[dict] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     source: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__ = {"version_id_col": version}
+
+
+class Review(Base):
+    """One review of a listing, in the order its feed listed it (`position`).
+
+    The free text (title, text, author) is kept as JSON so that any string a feed may carry,
+    NUL characters and unpaired surrogates included, reads back exactly on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("clinic_id", "review_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), ForeignKey("clinics.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    review_id: Mapped[str] = mapped_column(String(64))
+    rating: Mapped[int] = mapped_column(Integer)
+    date: Mapped[dt.date] = mapped_column(Date)
+    verified: Mapped[bool] = mapped_column(Boolean)
+    content: Mapped[dict] = mapped_column(JSON)
+
+
+class ReviewStats(Base):
+    """A listing's review aggregates (reviews per star), so indexing never reads the reviews.
+
+    `changed_at` is when the reviews last changed: a review change never writes the listing row.
+    """
+
+    __tablename__ = "review_stats"
+
+    clinic_id: Mapped[str] = mapped_column(String(64), ForeignKey("clinics.id"), primary_key=True)
+    stars_1: Mapped[int] = mapped_column(Integer, default=0)
+    stars_2: Mapped[int] = mapped_column(Integer, default=0)
+    stars_3: Mapped[int] = mapped_column(Integer, default=0)
+    stars_4: Mapped[int] = mapped_column(Integer, default=0)
+    stars_5: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class AuditEntry(Base):

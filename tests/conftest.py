@@ -97,8 +97,9 @@ def settings(es_url: str, alias: str, tmp_path: Path, database_url: str) -> Sett
 
 
 @pytest.fixture
-def engine(settings: Settings):
-    engine = db.open_store(settings.database_url)
+def engine(database_url: str):
+    """This test's store, migrated; needs no Elasticsearch node."""
+    engine = db.open_store(database_url)
     yield engine
     engine.dispose()
 

@@ -8,18 +8,16 @@ from datetime import UTC
 import orjson
 from flask import Response, current_app, request, stream_with_context, url_for
 from flask.views import MethodView
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory.api import blp
 from directory.api import schemas as s
-from directory.listing import get_record, provider_detail
+from directory.listing import provider_detail
 from directory.problems import problem
 from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
 from directory.search.args import SearchArgs
 from directory.search.core import suggest
-from registry.db import as_utc
-from registry.models import Clinic
+from registry import listings
 
 CACHE_SECONDS = 60
 
@@ -82,10 +80,9 @@ class Provider(MethodView):
     @blp.alt_response(404, schema=s.Problem, description="No provider has this id.")
     def get(self, args: dict, provider_id: str):
         """One provider's full listing from the system of record, with reviews paginated."""
-        record = get_record(current_app.extensions["store"], provider_id)
-        if record is None:
+        detail = provider_detail(current_app.extensions["store"], provider_id, **args)
+        if detail is None:
             return problem(404, "Not Found", f"No provider with id {provider_id!r}.")
-        detail = provider_detail(record, **args)
         detail["url"] = profile_url(detail["slug"])
         return json_response(detail)
 
@@ -104,23 +101,9 @@ class Export(MethodView):
         since = args["updated_since"].astimezone(UTC)
 
         def lines():
-            last = (since, "")
             with Session(engine) as session:
-                while True:
-                    rows = session.execute(
-                        select(Clinic.id, Clinic.updated_at, Clinic.record)
-                        .where(
-                            (Clinic.updated_at > last[0])
-                            | ((Clinic.updated_at == last[0]) & (Clinic.id > last[1]))
-                        )
-                        .order_by(Clinic.updated_at, Clinic.id)
-                        .limit(500)
-                    ).all()
-                    if not rows:
-                        return
-                    for row in rows:
-                        yield json.dumps(row.record, ensure_ascii=False) + "\n"
-                    last = (as_utc(rows[-1].updated_at), rows[-1].id)
+                for record in listings.export(session, since):
+                    yield json.dumps(record, ensure_ascii=False) + "\n"
 
         return Response(stream_with_context(lines()), mimetype="application/x-ndjson")
 

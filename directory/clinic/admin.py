@@ -10,9 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from indexer.sync import index_pending
-from registry import outbox, vocabulary
+from registry import listings, vocabulary
 from registry.db import now
-from registry.listings import audit
 from registry.models import REPORT_KINDS, Clinic, CredentialClaim, ListingReport
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -67,36 +66,11 @@ def decide_claim(claim_id: int):
     if decision not in ("verify", "reject") or (decision == "reject" and not reason):
         flash("Choose verify, or reject with a reason the clinic will see.", "error")
         return redirect(url_for("admin.queue"))
-    with Session(store()) as db:
-        claim = db.get(CredentialClaim, claim_id)
-        if claim is None or claim.status != "pending":
-            abort(404)
-        row = db.get(Clinic, claim.clinic_id)
-        record = dict(row.record)
-        certs = []
-        for cert in record.get("certifications", []):
-            matches = cert["code"] == claim.code and (cert.get("number") or None) == claim.number
-            if matches and not cert.get("verified"):
-                if decision == "reject":
-                    continue  # a rejected claim leaves the public listing; the clinic sees why
-                cert = {**cert, "verified": True, "verified_at": now().isoformat()}
-            certs.append(cert)
-        record["certifications"] = certs
-        row.record = record
-        claim.status = "verified" if decision == "verify" else "rejected"
-        claim.reason, claim.decided_by, claim.decided_at = reason or None, current_user.email, now()
-        audit(
-            db,
-            claim.clinic_id,
-            current_user.email,
-            "admin",
-            f"credential-{claim.status}",
-            {"certification": [claim.code, claim.status], "reason": [None, reason or None]},
-        )
-        outbox.enqueue(db, claim.clinic_id)
-        db.commit()
+    status = listings.decide_claim(store(), claim_id, decision, reason, current_user.email)
+    if status is None:
+        abort(404)
     index_pending(store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index)
-    flash(f"Credential {claim.status}.")
+    flash(f"Credential {status}.")
     return redirect(url_for("admin.queue"))
 
 

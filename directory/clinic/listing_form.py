@@ -86,7 +86,7 @@ def values_from_form(form: MultiDict) -> dict:
 
 
 def build_record(values: dict, current: dict) -> ListingForm:
-    """Validate the form against ClinicRecord; id, reviews and verification stay as stored.
+    """Validate the form against ClinicRecord; id and verification stay as stored.
 
     A credential identical to a stored one keeps its verification; any other is a new,
     unverified claim for the administrators' queue.
@@ -116,7 +116,6 @@ def build_record(values: dict, current: dict) -> ListingForm:
         "treatments": values["treatments"],
         "price_range": _price(values),
         "certifications": certs,
-        "reviews": current.get("reviews", []),
         "location": current.get("location"),
     }
     raw["address"]["city"] = raw["address"]["city"] or ""

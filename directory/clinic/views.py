@@ -6,8 +6,6 @@ listing with ?clinic=ID; a clinic account naming another listing gets 403.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from flask import (
     Blueprint,
     abort,
@@ -23,7 +21,6 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from directory.clinic import accounts
 from directory.clinic.listing_form import (
@@ -34,13 +31,12 @@ from directory.clinic.listing_form import (
     values_from_form,
     values_from_record,
 )
-from directory.listing import get_record
 from indexer.sync import index_pending
-from registry import outbox, vocabulary
+from registry import listings, vocabulary
 from registry.db import now
 from registry.derive import id_from_slug
 from registry.geocode import geocode_address
-from registry.listings import audit, diff
+from registry.listings import audit
 from registry.models import REPORT_KINDS, Account, AuditEntry, Clinic, CredentialClaim, ListingReport, Photo
 from registry.schema import DAYS, is_valid_id
 
@@ -193,10 +189,17 @@ def listing():
             location=location,
             notice="Check the pin: drag it if the place is not right, then save.",
         )
-    form.record["updated_at"] = datetime.now(UTC)
-    record = SCHEMA.dump(form.record)
-    conflict = save_listing(clinic_id, record, request.form.get("version", ""), form.new_claims)
-    if conflict:
+    try:
+        listings.save(
+            store(),
+            clinic_id,
+            SCHEMA.dump(form.record),
+            version=request.form.get("version", ""),
+            actor=actor(),
+            source="admin" if current_user.is_admin else "clinic",
+            claims=form.new_claims,
+        )
+    except listings.VersionConflict:
         # The stale version stays in the form, so saving again conflicts again until a reload.
         message = (
             "Someone else saved this listing after you opened it. Your changes are below but were NOT "
@@ -235,36 +238,6 @@ def choose_location(form, current: dict) -> tuple[dict | None, str | None]:
             "location"
         ), "We could not place this address on the map. Check it, or drag the pin."
     return {"lat": point[0], "lon": point[1]}, None
-
-
-def save_listing(clinic_id: str, record: dict, version: str, claims: list[dict]) -> bool:
-    """Store the new listing if nobody saved since `version`; return True on a conflict."""
-    with Session(store()) as db:
-        row = db.get(Clinic, clinic_id)
-        if str(row.version) != version:
-            return True
-        changes = diff(row.record, record)
-        changes.pop("updated_at", None)
-        row.record, row.updated_at = record, now()
-        row.source = "admin" if current_user.is_admin else "clinic"
-        audit(db, clinic_id, actor(), row.source, "edit", changes)
-        for claim in claims:
-            db.add(
-                CredentialClaim(
-                    clinic_id=clinic_id,
-                    code=claim["code"],
-                    number=claim.get("number"),
-                    status="pending",
-                    created_at=now(),
-                )
-            )
-        outbox.enqueue(db, clinic_id)
-        try:
-            db.commit()  # UPDATE ... WHERE version = loaded version: a concurrent save fails here
-        except StaleDataError:
-            db.rollback()
-            return True
-    return False
 
 
 def render_listing(
@@ -452,9 +425,9 @@ def report(slug: str):
     clinic_id = id_from_slug(slug)
     kind = request.form.get("kind", "")
     message = request.form.get("message", "").strip()
-    if get_record(store(), clinic_id) is None:
-        abort(404)
     with Session(store()) as db:
+        if not is_valid_id(clinic_id) or not listings.exists(db, clinic_id):
+            abort(404)
         if kind not in REPORT_KINDS or not 5 <= len(message) <= 2000:
             flash(
                 "Please choose what is wrong and describe it in a few words (up to 2,000 characters).",

@@ -21,9 +21,8 @@ from directory.search.query import (
     gauss_decay,
     search_requests,
 )
-from indexer.mapping import to_document
-from registry import vocabulary
-from registry.derive import is_valid_certification
+from registry import derive, vocabulary
+from registry.derive import Ratings
 
 # Elasticsearch's arc distance uses this mean Earth radius; using it here keeps a listed
 # distance consistent with the radius filter (it differs from the WGS84 geodesic by <0.5%).
@@ -106,14 +105,65 @@ def arc_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def summarize(src: dict, today: date) -> dict:
-    """The public summary of a search document (also used for store records via to_document)."""
-    rating = src["rating"]
+    """The public summary of a search document (a result card)."""
+    return _summary(
+        src["id"],
+        src["slug"],
+        src["name"],
+        src["address"],
+        src["location"],
+        src["rating"],
+        src.get("certifications", []),
+        src["treatments"],
+        src.get("price"),
+        src.get("contact"),
+        src.get("hours"),
+        src.get("updated_at"),
+        today,
+    )
+
+
+def listing_summary(record: dict, ratings: Ratings, today: date) -> dict:
+    """A stored listing's summary, the same as its search result: built from the record and its
+    stored review aggregates with the helpers the search document is built with (`registry.derive`)."""
+    return _summary(
+        record["id"],
+        derive.profile_slug(record),
+        record["name"],
+        derive.address(record),
+        record.get("location"),
+        derive.rating_summary(ratings),
+        derive.certifications(record),
+        record.get("treatments", []),
+        record.get("price_range"),
+        derive.contact(record),
+        record.get("hours"),
+        record.get("updated_at"),
+        today,
+    )
+
+
+def _summary(
+    id,
+    slug,
+    name,
+    address,
+    location,
+    rating,
+    certifications,
+    treatments,
+    price,
+    contact,
+    hours,
+    updated_at,
+    today,
+) -> dict:
     return {
-        "id": src["id"],
-        "slug": src["slug"],
-        "name": src["name"],
-        "address": src["address"],
-        "location": src["location"],
+        "id": id,
+        "slug": slug,
+        "name": name,
+        "address": address,
+        "location": location,
         "distance_km": None,
         "rating": {
             "average": None if rating["average"] is None else round(rating["average"], 2),
@@ -121,20 +171,13 @@ def summarize(src: dict, today: date) -> dict:
             "weighted": round(rating["weighted"], 3),
             "histogram": rating["histogram"],
         },
-        "certifications": [
-            {**c, "valid": is_valid_certification(c, today)} for c in src.get("certifications", [])
-        ],
-        "treatments": [{"code": t, "name": vocabulary.treatments().get(t, t)} for t in src["treatments"]],
-        "price_range": src.get("price"),
-        "contact": src.get("contact"),
-        "hours": src.get("hours"),
-        "updated_at": src.get("updated_at"),
+        "certifications": [{**c, "valid": derive.is_valid_certification(c, today)} for c in certifications],
+        "treatments": [{"code": t, "name": vocabulary.treatments().get(t, t)} for t in treatments],
+        "price_range": price,
+        "contact": contact,
+        "hours": hours,
+        "updated_at": updated_at,
     }
-
-
-def listing_summary(record: dict, today: date) -> dict:
-    """Summary of a stored record, identical in shape to a search result."""
-    return summarize(to_document(record), today)
 
 
 def result_item(hit: dict, query: SearchQuery, today: date) -> dict:

@@ -100,7 +100,7 @@ def test_an_interrupted_load_leaves_the_previous_index_serving(es, alias, engine
 
     def interrupted():
         with Session(engine) as session:
-            for n, record in enumerate(listings.iter_records(session)):
+            for n, record in enumerate(listings.iter_listings(session)):
                 if n == 3:
                     raise KeyboardInterrupt
                 yield record

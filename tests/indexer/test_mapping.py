@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 from indexer.mapping import MAPPING, SETTINGS, to_document
+from registry.derive import Ratings
 from registry.schema import ClinicRecord
 
 SNAPSHOT = Path(__file__).with_name("mapping.snapshot.json")
@@ -28,7 +29,7 @@ def test_every_fixture_document_is_accepted_by_the_strict_mapping(es, alias, geo
 
     lines = (Path(__file__).parents[2] / "fixtures" / "clinics.ndjson").read_text().splitlines()
     records = [prepare(json.loads(line), "t", geocoder)[0] for line in lines]
-    _, result = index.rebuild(es, alias, records)
+    _, result = index.rebuild(es, alias, [(r, Ratings.of(r["reviews"])) for r in records])
     assert result.errors == []
     assert es.count(index=alias)["count"] == len(lines)
 

@@ -1,22 +1,25 @@
 import re
 from datetime import date
 
-from registry.derive import is_valid_certification, profile_slug, rating_summary, week_minutes
+from registry.derive import Ratings, is_valid_certification, profile_slug, rating_summary, week_minutes
 
 
 def test_one_perfect_review_does_not_outrank_two_hundred_excellent_ones():
-    single = rating_summary([{"rating": 5}])
-    many = rating_summary([{"rating": 5}] * 160 + [{"rating": 4}] * 40)
+    single = rating_summary(Ratings.of([{"rating": 5}]))
+    many = rating_summary(Ratings(four=40, five=160))
     assert single["average"] == 5.0 and many["average"] == 4.8
     assert many["weighted"] > single["weighted"]
 
 
 def test_rating_summary_counts_each_star():
-    summary = rating_summary([{"rating": r} for r in (1, 3, 3, 5)])
+    ratings = Ratings.of([{"rating": r} for r in (1, 3, 3, "5")])
+    assert ratings == (1, 0, 2, 0, 1) and (ratings.count, ratings.total) == (4, 12)
+    summary = rating_summary(ratings)
     assert summary["count"] == 4
     assert summary["average"] == 3.0
     assert summary["histogram"] == {"1": 1, "2": 0, "3": 2, "4": 0, "5": 1}
-    assert rating_summary([])["average"] is None
+    assert rating_summary(Ratings())["average"] is None
+    assert rating_summary(Ratings())["weighted"] == 3.8
 
 
 def test_only_verified_unexpired_certifications_are_valid():

@@ -1,0 +1,73 @@
+"""A store made by the code before reviews had their own table upgrades (and downgrades) in place."""
+
+import json
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.orm import Session
+
+from registry import listings
+from registry.db import MIGRATIONS, as_utc, open_store
+from registry.derive import Ratings
+from registry.models import Clinic
+from registry.schema import ClinicRecord, dump_loaded
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "clinics.ndjson"
+
+
+def alembic(engine: sa.Engine, action: str, revision: str) -> None:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        getattr(command, action)(config, revision)
+
+
+def old_records() -> list[dict]:
+    lines = FIXTURES.read_text().splitlines()[:60]
+    return [dump_loaded(ClinicRecord().load(json.loads(line))) for line in lines if '"location"' in line]
+
+
+def test_an_old_store_upgrades_moving_reviews_into_their_table_and_back(database_url):
+    records = old_records()
+    assert sum(len(r["reviews"]) for r in records) > 200
+    old = sa.create_engine(database_url)
+    alembic(old, "upgrade", "0003")
+    clinics = sa.table(
+        "clinics",
+        sa.column("id"),
+        sa.column("record", sa.JSON),
+        sa.column("updated_at", sa.DateTime(timezone=True)),
+        sa.column("source"),
+        sa.column("version"),
+    )
+    with old.begin() as conn:
+        conn.execute(
+            clinics.insert(),
+            [
+                {"id": r["id"], "record": r, "updated_at": ClinicRecord().load(r)["updated_at"]}
+                | {"source": "feed", "version": 3}
+                for r in records
+            ],
+        )
+    old.dispose()
+
+    engine = open_store(database_url)  # migrates to the latest revision
+    with Session(engine) as session:
+        assert [json.dumps(r, ensure_ascii=False) for r in listings.iter_records(session)] == [
+            json.dumps(r, ensure_ascii=False) for r in sorted(records, key=lambda r: r["id"])
+        ]
+        for record in records:
+            stored = session.get(Clinic, record["id"])
+            assert "reviews" not in stored.record and stored.version == 3
+            assert as_utc(stored.changed_at) == as_utc(stored.updated_at)
+            assert listings.get(session, record["id"]).ratings == Ratings.of(record["reviews"])
+
+    alembic(engine, "downgrade", "0003")
+    with engine.connect() as conn:
+        back = {row.id: row.record for row in conn.execute(sa.select(clinics.c.id, clinics.c.record))}
+    assert back == {r["id"]: r for r in records}
+    assert [list(back[r["id"]]) for r in records] == [list(r) for r in records]  # keys in order
+    engine.dispose()
