@@ -41,7 +41,7 @@ def create_app(config: dict | None = None) -> Flask:
         make_geocoder(settings.geocoder, gazetteer_cache=settings.gazetteer_cache)
     )
 
-    from directory import clinic, health, learn, pages, partners, problems, ratelimit
+    from directory import clinic, health, learn, pages, partners, problems, ratelimit, site
     from directory.api import blp as api_blueprint
 
     api = DirectoryApi(
@@ -60,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(health.bp)
     app.register_blueprint(partners.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(site.bp)
     app.register_blueprint(learn.bp)
     clinic.init_app(app, ROOT)
 

@@ -14,7 +14,8 @@ from flask import Blueprint, abort, current_app, render_template, request, url_f
 from marshmallow import ValidationError
 
 from directory import jsonld
-from directory.search import PlaceNotFound, SearchQuery, resolve_place, search
+from directory.context import es, search_providers, settings
+from directory.search import PlaceNotFound, SearchQuery
 from directory.search.args import UNITS_KM, SearchArgs
 from directory.search.articles import search_articles
 from registry import vocabulary
@@ -46,10 +47,6 @@ def all_articles() -> list[Article]:
     return list(library().values())
 
 
-def alias() -> str:
-    return current_app.config["SETTINGS"].articles_index
-
-
 def treatment_name(code: str) -> str:
     return vocabulary.treatments().get(code, code)
 
@@ -62,9 +59,7 @@ def index():
     found, unavailable = None, False
     if q:
         try:
-            hits = search_articles(
-                current_app.extensions["elasticsearch"], alias(), q, limit=max(1, len(articles))
-            )
+            hits = search_articles(es(), settings().articles_index, q, limit=max(1, len(articles)))
             found = [articles[h["slug"]] for h in hits if h["slug"] in articles]
         except SEARCH_DOWN:
             current_app.logger.warning("article search unavailable", exc_info=True)
@@ -146,8 +141,7 @@ def provider_block(article: Article) -> ProviderBlock:
         sort=None if near else "rating",
     )
     try:
-        resolve_place(query, current_app.extensions["geocoder"])
-        results = search(current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index, query)
+        results = search_providers(query)
     except PlaceNotFound as err:
         block.error = f"We could not find “{err.place}”. Check the spelling, or try a ZIP code."
         block.suggestions = err.suggestions

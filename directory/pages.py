@@ -1,7 +1,9 @@
 """Server-rendered pages for consumers. Thin: validate, call the search core, render.
 
 /search takes exactly the parameters of GET /api/v1/providers, so a results URL is
-shareable and returns the same providers in the same order as the API.
+shareable and returns the same providers in the same order as the API. What the search core
+refuses (an invalid parameter, an unknown place, a bad cursor) comes back as the search page
+with the message, through this blueprint's error handlers.
 """
 
 from __future__ import annotations
@@ -9,31 +11,22 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from elasticsearch import ApiError, TransportError
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
 
 from directory import jsonld
+from directory.context import geocoder, search_providers, store
 from directory.listing import ReviewArgs, provider_detail
-from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
+from directory.search import CursorError, PlaceNotFound, Results, SearchQuery, resolve_place
 from directory.search.args import UNITS_KM, query_from_args
-from registry import db, models, vocabulary
-from registry.derive import id_from_slug, profile_slug
-from registry.models import REPORT_KINDS, Photo
+from registry import photos, vocabulary
+from registry.derive import id_from_slug
+from registry.models import REPORT_KINDS
 
 bp = Blueprint("pages", __name__)
 
-SITEMAP_CHUNK = 50_000  # the sitemap protocol's limit per file
 RADIUS_STEPS_MI = (5, 10, 25, 50, 100)
-
-
-def _alias() -> str:
-    return current_app.config["SETTINGS"].index
-
-
-def _client():
-    return current_app.extensions["elasticsearch"]
+DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 @bp.app_template_global()
@@ -73,19 +66,35 @@ def home():
 @bp.get("/search")
 def search_page():
     """Results list, facets, sort, paging and map for the API's search parameters."""
-    errors: dict = {}
-    results = suggestions = query = None
-    try:
-        query = query_from_args(request.args)
-        resolve_place(query, current_app.extensions["geocoder"])
-        results = search(_client(), _alias(), query)
-    except ValidationError as err:
-        errors = err.messages
-    except PlaceNotFound as err:
-        errors = {"location": [f"We could not find “{err.place}”."]}
-        suggestions = err.suggestions
-    except CursorError as err:
-        errors = {"cursor": [str(err)]}
+    query = query_from_args(request.args)
+    return render_search(query, search_providers(query))
+
+
+@bp.errorhandler(ValidationError)
+def invalid_search(error: ValidationError):
+    return render_search(errors=error.messages)
+
+
+@bp.errorhandler(PlaceNotFound)
+def unknown_place(error: PlaceNotFound):
+    errors = {"location": [f"We could not find “{error.place}”."]}
+    return render_search(query_from_args(request.args), errors=errors, suggestions=error.suggestions)
+
+
+@bp.errorhandler(CursorError)
+def bad_cursor(error: CursorError):
+    return render_search(
+        resolve_place(query_from_args(request.args), geocoder()), errors={"cursor": [str(error)]}
+    )
+
+
+def render_search(
+    query: SearchQuery | None = None,
+    results: Results | None = None,
+    errors: dict | None = None,
+    suggestions: list[str] | None = None,
+):
+    """The search page: results, or the form with what is wrong (400)."""
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
     return render_template(
@@ -93,7 +102,7 @@ def search_page():
         args=request.args,
         query=query,
         results=results,
-        errors=errors,
+        errors=errors or {},
         suggestions=suggestions,
         page=page,
         wider=wider_radius(query) if results and not results.total else None,
@@ -102,9 +111,6 @@ def search_page():
         map_points=map_points(results),
         tile_url=current_app.config.get("TILE_URL", DEFAULT_TILES),
     ), 400 if errors else 200
-
-
-DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
 def wider_radius(query: SearchQuery | None) -> str | None:
@@ -138,18 +144,12 @@ def profile(slug: str):
         review_args = ReviewArgs().load(request.args, unknown="exclude")
     except ValidationError:
         review_args = {}
-    detail = provider_detail(current_app.extensions["store"], id_from_slug(slug), **review_args)
+    detail = provider_detail(store(), id_from_slug(slug), **review_args)
     if detail is None:
         abort(404)
     if detail["slug"] != slug:  # renamed or moved: send people to the current address
         return redirect(url_for("pages.profile", slug=detail["slug"], **request.args), 301)
     url = url_for("pages.profile", slug=slug, _external=True)
-    with Session(current_app.extensions["store"]) as session:
-        photos = session.scalars(
-            select(Photo)
-            .where(Photo.clinic_id == detail["id"], Photo.consent.is_(True))
-            .order_by(Photo.position, Photo.id)
-        ).all()
     return render_template(
         "profile.html",
         p=detail,
@@ -157,7 +157,7 @@ def profile(slug: str):
         nearby=nearby_alternatives(detail),
         jsonld=jsonld.script_tag(jsonld.provider(detail, url)),
         tile_url=current_app.config.get("TILE_URL", DEFAULT_TILES),
-        photos=photos,
+        photos=photos.of_clinic(store(), detail["id"], published_only=True),
         report_kinds=REPORT_KINDS,
     )
 
@@ -167,83 +167,8 @@ def nearby_alternatives(detail: dict, count: int = 3) -> list[dict]:
     loc = detail["location"]
     query = SearchQuery(lat=loc["lat"], lon=loc["lon"], limit=count + 1, facets=False)
     try:
-        items = search(_client(), _alias(), query).items
+        items = search_providers(query).items
     except (TransportError, ApiError):  # optional: the profile itself comes from the store
         current_app.logger.warning("nearby alternatives unavailable", exc_info=True)
         return []
     return [p for p in items if p["id"] != detail["id"]][:count]
-
-
-@bp.get("/robots.txt")
-def robots():
-    sitemap_url = url_for("pages.sitemap", _external=True)
-    body = f"User-agent: *\nDisallow: /api/\nDisallow: /clinic/\nDisallow: /admin/\nSitemap: {sitemap_url}\n"
-    return Response(body, mimetype="text/plain")
-
-
-@bp.get("/sitemap.xml")
-def sitemap():
-    """A sitemap index: one file for pages and articles, then providers in chunks of 50,000."""
-    with Session(current_app.extensions["store"]) as session:
-        total = session.scalar(select(func.count()).select_from(models.Clinic))
-    chunks = max(1, -(-total // SITEMAP_CHUNK))
-    urls = [url_for("pages.sitemap_pages", _external=True)]
-    urls += [url_for("pages.sitemap_providers", n=n, _external=True) for n in range(1, chunks + 1)]
-    return Response(render_template("sitemap_index.xml", urls=urls), mimetype="application/xml")
-
-
-@bp.get("/sitemaps/pages.xml")
-def sitemap_pages():
-    entries = [
-        {"loc": url_for("pages.home", _external=True)},
-        {"loc": url_for("pages.search_page", _external=True)},
-    ]
-    entries += article_entries()
-    return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")
-
-
-def article_entries() -> list[dict]:
-    """Articles of the Learn section, when it is installed."""
-    if "learn.article" not in current_app.view_functions:
-        return []
-    from directory.learn import all_articles
-
-    entries = [{"loc": url_for("learn.index", _external=True)}]
-    for article in all_articles():
-        entries.append(
-            {
-                "loc": url_for("learn.article", slug=article.slug, _external=True),
-                "lastmod": str(article.updated),
-            }
-        )
-    return entries
-
-
-@bp.get("/sitemaps/providers-<int:n>.xml")
-def sitemap_providers(n: int):
-    if n < 1:
-        abort(404)
-    with Session(current_app.extensions["store"]) as session:
-        rows = session.execute(
-            select(models.Clinic.record, models.Clinic.updated_at)
-            .order_by(models.Clinic.id)
-            .offset((n - 1) * SITEMAP_CHUNK)
-            .limit(SITEMAP_CHUNK)
-        ).all()
-    if not rows and n > 1:
-        abort(404)
-    entries = [
-        {
-            "loc": url_for("pages.profile", slug=profile_slug(r.record), _external=True),
-            "lastmod": db.as_utc(r.updated_at).date().isoformat(),
-        }
-        for r in rows
-    ]
-    return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")
-
-
-@bp.get("/api/v1/docs")
-def api_docs():
-    """Human-readable reference generated from the same OpenAPI document partners download."""
-    spec = current_app.extensions["api"].spec.to_dict()
-    return render_template("api_docs.html", spec=spec)

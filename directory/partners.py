@@ -1,54 +1,24 @@
-"""Partner API keys: created and revoked from the CLI, stored as SHA-256 digests (registry.tokens)."""
+"""Partner API keys in the web app: the `flask partners` commands and the key of each request.
+
+The keys themselves are kept by `registry.partners` (only their SHA-256 digests are stored).
+"""
 
 from __future__ import annotations
 
-import secrets
 import time
 
 import click
-from flask import Blueprint, current_app, g, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from flask import Blueprint, g, request
 
-from registry.db import now
+from directory.context import store
+from registry import partners
 from registry.models import Partner
 from registry.tokens import digest
 
 DEFAULT_RATE_LIMIT = "600 per minute"
-KEY_PREFIX = "pd_"
+API_KEY_HEADER = "X-API-Key"
 
 bp = Blueprint("partners", __name__, cli_group="partners")
-
-
-def create_partner(session: Session, name: str, rate_limit: str, origins: list[str]) -> tuple[Partner, str]:
-    """Create a partner and return it with its key (shown once, never stored in clear)."""
-    key = KEY_PREFIX + secrets.token_urlsafe(32)
-    partner = Partner(
-        name=name,
-        key_prefix=key[:10],
-        key_hash=digest(key),
-        rate_limit=rate_limit,
-        origins=origins,
-        created_at=now(),
-    )
-    session.add(partner)
-    session.flush()
-    return partner, key
-
-
-def partner_for_key(session: Session, key: str) -> Partner | None:
-    """The active partner owning `key`, or None for unknown and revoked keys."""
-    partner = session.scalar(select(Partner).where(Partner.key_hash == digest(key)))
-    if partner is None or partner.revoked_at is not None:
-        return None
-    return partner
-
-
-def allowed_origins(session: Session) -> set[str]:
-    """Every origin some active partner allows (answers CORS preflights, which carry no key)."""
-    rows = session.scalars(select(Partner.origins).where(Partner.revoked_at.is_(None)))
-    return {origin for origins in rows for origin in origins}
 
 
 @bp.cli.command("create")
@@ -63,11 +33,10 @@ def create_command(name: str, rate_limit: str, origins: tuple[str, ...]) -> None
         parse_many(rate_limit)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--rate-limit") from err
-    with Session(current_app.extensions["store"]) as session, session.begin():
-        try:
-            _, key = create_partner(session, name, rate_limit, list(origins))
-        except IntegrityError as err:
-            raise click.ClickException(f"a partner named {name!r} already exists") from err
+    try:
+        key = partners.create(store(), name, rate_limit, list(origins))
+    except partners.PartnerExists as err:
+        raise click.ClickException(f"a partner named {name!r} already exists") from err
     click.echo(f"Created partner {name!r} ({rate_limit}). API key (store it now, it is not shown again):")
     click.echo(key)
 
@@ -76,11 +45,8 @@ def create_command(name: str, rate_limit: str, origins: tuple[str, ...]) -> None
 @click.argument("name")
 def revoke_command(name: str) -> None:
     """Revoke a partner's key at once."""
-    with Session(current_app.extensions["store"]) as session, session.begin():
-        partner = session.scalar(select(Partner).where(Partner.name == name))
-        if partner is None:
-            raise click.ClickException(f"no partner named {name!r}")
-        partner.revoked_at = now()
+    if not partners.revoke(store(), name):
+        raise click.ClickException(f"no partner named {name!r}")
     _key_cache.clear()
     click.echo(
         f"Revoked the key of {name!r} (other app processes stop accepting it within "
@@ -91,13 +57,9 @@ def revoke_command(name: str) -> None:
 @bp.cli.command("list")
 def list_command() -> None:
     """List partners with key prefix, limit, origins and state."""
-    with Session(current_app.extensions["store"]) as session:
-        for p in session.scalars(select(Partner).order_by(Partner.name)):
-            state = f"revoked {p.revoked_at:%Y-%m-%d}" if p.revoked_at else "active"
-            click.echo(f"{p.name}\t{p.key_prefix}…\t{p.rate_limit}\t{','.join(p.origins) or '-'}\t{state}")
-
-
-API_KEY_HEADER = "X-API-Key"
+    for p in partners.every(store()):
+        state = f"revoked {p.revoked_at:%Y-%m-%d}" if p.revoked_at else "active"
+        click.echo(f"{p.name}\t{p.key_prefix}…\t{p.rate_limit}\t{','.join(p.origins) or '-'}\t{state}")
 
 
 # Per-process cache of key lookups: a revoked key stops working within this many seconds
@@ -119,14 +81,11 @@ def current_partner() -> Partner | None:
 
 
 def _lookup(key: str) -> Partner | None:
-    key_digest = digest(key)
+    key_digest = digest(key)  # the cache holds no key in clear either
     cached = _key_cache.get(key_digest)
     if cached and time.monotonic() < cached[0]:
         return cached[1]
-    with Session(current_app.extensions["store"], expire_on_commit=False) as session:
-        partner = partner_for_key(session, key)
-        if partner is not None:
-            session.expunge(partner)
+    partner = partners.for_key(store(), key)
     if len(_key_cache) > 10_000:
         _key_cache.clear()
     _key_cache[key_digest] = (time.monotonic() + KEY_CACHE_SECONDS, partner)

@@ -7,6 +7,8 @@ import json
 from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from directory.search.errors import CursorError, PlaceNotFound
+
 PROBLEM_TYPE = "application/problem+json"
 
 
@@ -36,6 +38,23 @@ def parameter_errors(messages: dict) -> list[dict]:
             for reason in reasons if isinstance(reasons, list) else [reasons]:
                 out.append({"parameter": "_query" if name == "_schema" else name, "reason": str(reason)})
     return out
+
+
+def unknown_place(error: PlaceNotFound) -> Response:
+    """The API's answer to a `location` the geocoder does not know: 400 with close spellings."""
+    hint = f" Did you mean: {'; '.join(error.suggestions)}?" if error.suggestions else ""
+    return problem(
+        400,
+        "Unknown place",
+        f"No place called {error.place!r} was found.{hint}",
+        [{"parameter": "location", "reason": "unknown place"}],
+        suggestions=error.suggestions,
+    )
+
+
+def bad_cursor(error: CursorError) -> Response:
+    """The API's answer to a damaged cursor, or one made for another query."""
+    return problem(400, "Bad Request", str(error), [{"parameter": "cursor", "reason": str(error)}])
 
 
 def wants_problem() -> bool:

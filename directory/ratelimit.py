@@ -1,14 +1,13 @@
 """Rate limits shared by every gunicorn worker and app host.
 
 flask-limiter does the bookkeeping (429, Retry-After, X-RateLimit-* headers); the counters
-live in the store (SQLite or PostgreSQL), so they hold across processes and machines
-without another service to run. Partners get their own limit; anonymous callers share
+live in the store (SQLite or PostgreSQL, `registry.ratelimits`), so they hold across processes
+and machines without another service to run. Partners get their own limit; anonymous callers share
 ANONYMOUS_LIMIT per client address.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 
@@ -20,18 +19,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from directory.partners import current_partner
+from registry import ratelimits
 
 ANONYMOUS_LIMIT = "60 per minute"
-
-INCR = text(
-    """
-    INSERT INTO rate_limits (key, count, expires_at) VALUES (:key, :amount, :expires)
-    ON CONFLICT (key) DO UPDATE SET
-      count = CASE WHEN rate_limits.expires_at <= :now THEN :amount ELSE rate_limits.count + :amount END,
-      expires_at = CASE WHEN rate_limits.expires_at <= :now THEN :expires ELSE rate_limits.expires_at END
-    RETURNING count, expires_at
-    """
-)
 
 
 class SQLStorage(Storage):
@@ -53,12 +43,7 @@ class SQLStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
-        with self.engine.begin() as conn:
-            params = {"key": key, "amount": amount, "expires": now + expiry, "now": now}
-            count, expires_at = conn.execute(INCR, params).one()
-            if random.random() < 0.01:  # sweep expired windows now and then
-                conn.execute(text("DELETE FROM rate_limits WHERE expires_at <= :now"), {"now": now})
+        count, expires_at = ratelimits.increment(self.engine, key, amount, expiry, time.time())
         self._last.value = (key, count, expires_at, time.monotonic())
         return count
 
@@ -71,21 +56,13 @@ class SQLStorage(Storage):
     def get(self, key: str) -> int:
         if recent := self._just_incremented(key):
             return recent[0]
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT count FROM rate_limits WHERE key = :key AND expires_at > :now"),
-                {"key": key, "now": time.time()},
-            ).first()
-        return row[0] if row else 0
+        return ratelimits.current(self.engine, key, time.time())
 
     def get_expiry(self, key: str) -> float:
         if recent := self._just_incremented(key):
             return recent[1]
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                text("SELECT expires_at FROM rate_limits WHERE key = :key"), {"key": key}
-            ).first()
-        return row[0] if row else time.time()
+        end = ratelimits.window_end(self.engine, key)
+        return time.time() if end is None else end
 
     def check(self) -> bool:
         try:
@@ -96,12 +73,10 @@ class SQLStorage(Storage):
             return False
 
     def reset(self) -> int:
-        with self.engine.begin() as conn:
-            return conn.execute(text("DELETE FROM rate_limits")).rowcount
+        return ratelimits.clear(self.engine)
 
     def clear(self, key: str) -> None:
-        with self.engine.begin() as conn:
-            conn.execute(text("DELETE FROM rate_limits WHERE key = :key"), {"key": key})
+        ratelimits.clear(self.engine, key)
 
 
 def limit_key() -> str:

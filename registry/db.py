@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -10,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -30,6 +32,16 @@ def now() -> datetime:
 def as_utc(value: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored time is UTC."""
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@contextmanager
+def reading(bind: Engine | Session) -> Iterator[Session]:
+    """A session to read with: the caller's (its transaction), or a new one on `bind`'s engine."""
+    if isinstance(bind, Session):
+        yield bind
+        return
+    with Session(bind) as session:
+        yield session
 
 
 def open_store(url: str) -> Engine:

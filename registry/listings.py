@@ -24,9 +24,10 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from registry import outbox, reviews
-from registry.db import JsonText, as_utc, now
+from registry.db import JsonText, as_utc, now, reading
 from registry.derive import Ratings
 from registry.models import AuditEntry, Clinic, CredentialClaim, ReviewStats
+from registry.schema import is_valid_id
 
 
 class VersionConflict(Exception):
@@ -244,10 +245,11 @@ def _ratings(row) -> Ratings:
     return Ratings(*(n or 0 for n in row[-5:]))
 
 
-def get(session: Session, clinic_id: str) -> Listing | None:
-    row = session.execute(
-        _with_ratings([Clinic.record, Clinic.version]).where(Clinic.id == clinic_id)
-    ).first()
+def get(bind: Engine | Session, clinic_id: str) -> Listing | None:
+    with reading(bind) as session:
+        row = session.execute(
+            _with_ratings([Clinic.record, Clinic.version]).where(Clinic.id == clinic_id)
+        ).first()
     return None if row is None else Listing(row.record, row.version, _ratings(row))
 
 
@@ -294,8 +296,13 @@ def changed_since(session: Session, since: datetime, except_at: datetime | None 
     return sorted(set(session.scalars(listing)) | set(session.scalars(review)))
 
 
-def export(session: Session, since: datetime, batch: int = 500) -> Iterator[dict]:
+def export(bind: Engine | Session, since: datetime, batch: int = 500) -> Iterator[dict]:
     """Every record (as feeds send it, reviews included) updated after `since`, oldest first."""
+    with reading(bind) as session:
+        yield from _export(session, since, batch)
+
+
+def _export(session: Session, since: datetime, batch: int) -> Iterator[dict]:
     last = (since, "")
     while True:
         rows = session.execute(
@@ -311,22 +318,29 @@ def export(session: Session, since: datetime, batch: int = 500) -> Iterator[dict
         last = (as_utc(rows[-1].updated_at), rows[-1].id)
 
 
-def names(session: Session, ids: Iterable[str]) -> dict[str, str]:
-    rows = session.execute(select(Clinic.id, Clinic.record).where(Clinic.id.in_(set(ids))))
-    return {r.id: r.record["name"] for r in rows}
+def names(bind: Engine | Session, ids: Iterable[str]) -> dict[str, str]:
+    with reading(bind) as session:
+        rows = session.execute(select(Clinic.id, Clinic.record).where(Clinic.id.in_(set(ids))))
+        return {r.id: r.record["name"] for r in rows}
 
 
-def count(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Clinic))
+def count(bind: Engine | Session) -> int:
+    with reading(bind) as session:
+        return session.scalar(select(func.count()).select_from(Clinic))
 
 
-def exists(session: Session, clinic_id: str) -> bool:
-    return session.scalar(select(Clinic.id).where(Clinic.id == clinic_id)) is not None
+def exists(bind: Engine | Session, clinic_id: str) -> bool:
+    """Is there a listing with this id? (False for anything that cannot be an id.)"""
+    if not is_valid_id(clinic_id):
+        return False
+    with reading(bind) as session:
+        return session.scalar(select(Clinic.id).where(Clinic.id == clinic_id)) is not None
 
 
-def page_by_id(session: Session, offset: int, limit: int) -> list[tuple[dict, datetime]]:
+def page_by_id(bind: Engine | Session, offset: int, limit: int) -> list[tuple[dict, datetime]]:
     """(record, updated_at) of a slice of the listings in id order (the sitemap's files)."""
-    rows = session.execute(
-        select(Clinic.record, Clinic.updated_at).order_by(Clinic.id).offset(offset).limit(limit)
-    ).all()
+    with reading(bind) as session:
+        rows = session.execute(
+            select(Clinic.record, Clinic.updated_at).order_by(Clinic.id).offset(offset).limit(limit)
+        ).all()
     return [(r.record, as_utc(r.updated_at)) for r in rows]

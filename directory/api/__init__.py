@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_smorest import Blueprint
-from sqlalchemy.orm import Session
 from webargs.flaskparser import FlaskParser
 
-from directory.partners import API_KEY_HEADER, allowed_origins, current_partner
+from directory import problems
+from directory.context import store
+from directory.partners import API_KEY_HEADER, current_partner
 from directory.problems import problem
+from directory.search import CursorError, PlaceNotFound
+from registry import partners
 
 
 class Parser(FlaskParser):
@@ -23,6 +26,9 @@ class ApiBlueprint(Blueprint):
 blp = ApiBlueprint(
     "api", __name__, url_prefix="/api/v1", description="Search providers, suggestions, articles."
 )
+
+blp.register_error_handler(PlaceNotFound, problems.unknown_place)
+blp.register_error_handler(CursorError, problems.bad_cursor)
 
 EXPOSED_HEADERS = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
 
@@ -45,8 +51,7 @@ def cors(response):
     if not origin:
         return response
     if request.method == "OPTIONS":
-        with Session(current_app.extensions["store"]) as session:
-            allowed = origin in allowed_origins(session)
+        allowed = origin in partners.allowed_origins(store())
         if allowed:
             response.headers["Access-Control-Allow-Methods"] = "GET, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = API_KEY_HEADER

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from flask import current_app, url_for
+from flask import url_for
 from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from directory.api import blp
 from directory.api.schemas import Problem
 from directory.api.views import json_response
-from directory.learn import alias, all_articles
+from directory.context import es, settings
+from directory.learn import all_articles
 from directory.search.articles import search_articles
 
 
@@ -62,7 +63,7 @@ class Articles(MethodView):
         """Educational articles: the best matches for q, or all of them newest first."""
         q = args.get("q", "").strip()
         if q:
-            hits = search_articles(current_app.extensions["elasticsearch"], alias(), q, args["limit"])
+            hits = search_articles(es(), settings().articles_index, q, args["limit"])
             return json_response({"total": hits.total, "results": [summary(h) for h in hits]})
         articles = all_articles()
         return json_response(

@@ -6,15 +6,15 @@ import json
 from datetime import UTC
 
 import orjson
-from flask import Response, current_app, request, stream_with_context, url_for
+from flask import Response, request, stream_with_context, url_for
 from flask.views import MethodView
-from sqlalchemy.orm import Session
 
 from directory.api import blp
 from directory.api import schemas as s
+from directory.context import es, search_providers, settings, store
 from directory.listing import provider_detail
 from directory.problems import problem
-from directory.search import CursorError, PlaceNotFound, SearchQuery, resolve_place, search
+from directory.search import SearchQuery
 from directory.search.args import SearchArgs
 from directory.search.core import suggest
 from registry import listings
@@ -43,23 +43,7 @@ class Providers(MethodView):
     @blp.alt_response(503, schema=s.Problem, description="The search engine is unavailable.")
     def get(self, query: SearchQuery):
         """Search providers near a place, in a map area, or by text and filters."""
-        try:
-            resolve_place(query, current_app.extensions["geocoder"])
-        except PlaceNotFound as err:
-            hint = f" Did you mean: {'; '.join(err.suggestions)}?" if err.suggestions else ""
-            return problem(
-                400,
-                "Unknown place",
-                f"No place called {err.place!r} was found.{hint}",
-                [{"parameter": "location", "reason": "unknown place"}],
-                suggestions=err.suggestions,
-            )
-        try:
-            results = search(
-                current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index, query
-            )
-        except CursorError as err:
-            return problem(400, "Bad Request", str(err), [{"parameter": "cursor", "reason": str(err)}])
+        results = search_providers(query)
         prefix = profile_url("_")[:-1]  # one url_for per response, not per result
         for item in results.items:
             item["url"] = prefix + item["slug"]
@@ -80,7 +64,7 @@ class Provider(MethodView):
     @blp.alt_response(404, schema=s.Problem, description="No provider has this id.")
     def get(self, args: dict, provider_id: str):
         """One provider's full listing from the system of record, with reviews paginated."""
-        detail = provider_detail(current_app.extensions["store"], provider_id, **args)
+        detail = provider_detail(store(), provider_id, **args)
         if detail is None:
             return problem(404, "Not Found", f"No provider with id {provider_id!r}.")
         detail["url"] = profile_url(detail["slug"])
@@ -97,15 +81,10 @@ class Export(MethodView):
     )
     def get(self, args: dict):
         """Stream every listing changed since a time, for partners keeping a mirror in sync."""
-        engine = current_app.extensions["store"]
-        since = args["updated_since"].astimezone(UTC)
+        records = listings.export(store(), args["updated_since"].astimezone(UTC))
+        lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in records)
 
-        def lines():
-            with Session(engine) as session:
-                for record in listings.export(session, since):
-                    yield json.dumps(record, ensure_ascii=False) + "\n"
-
-        return Response(stream_with_context(lines()), mimetype="application/x-ndjson")
+        return Response(stream_with_context(lines), mimetype="application/x-ndjson")
 
 
 @blp.route("/suggest")
@@ -114,12 +93,7 @@ class Suggest(MethodView):
     @blp.response(200, s.SuggestResponse)
     def get(self, args: dict):
         """Autocomplete over clinic names, cities and treatments while the user types."""
-        items = suggest(
-            current_app.extensions["elasticsearch"],
-            current_app.config["SETTINGS"].index,
-            args["q"],
-            args["limit"],
-        )
+        items = suggest(es(), settings().index, args["q"], args["limit"])
         for item in items:
             if item["type"] == "clinic":
                 item["url"] = profile_url(item["slug"])

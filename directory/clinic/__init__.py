@@ -1,4 +1,5 @@
-"""Clinic self-service: accounts and sessions, the listing form, photos, the admin queue."""
+"""Clinic self-service: accounts and sessions, the listing form, photos, consumer reports, the
+administrators' queue; and the background thread that retries indexing queued changes."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from flask import Flask, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy.orm import Session
 
+from indexer.sync import index_pending
+from registry import accounts as registry_accounts
+from registry import outbox
 from registry.models import Account
 
 log = logging.getLogger(__name__)
@@ -64,17 +67,11 @@ def init_app(app: Flask, root: Path) -> None:
 
     @login.user_loader
     def load_account(session_id: str) -> Account | None:
-        account_id, _, fingerprint = session_id.partition(":")
-        with Session(app.extensions["store"], expire_on_commit=False) as session:
-            account = session.get(Account, int(account_id)) if account_id.isdigit() else None
-            if account is not None:
-                session.expunge(account)
-        # A new password ends every older session of the account.
-        return account if account is not None and account.get_id() == session_id else None
+        return registry_accounts.for_session(app.extensions["store"], session_id)
 
-    from directory.clinic import accounts, admin, views
+    from directory.clinic import access, accounts, admin, editing, photo_pages, reports, sessions  # noqa: F401
 
-    app.register_blueprint(views.bp)
+    app.register_blueprint(access.bp)  # with the routes of sessions, editing, photo_pages, reports
     app.register_blueprint(admin.bp)
     app.register_blueprint(accounts.cli)
     if app.config.get("OUTBOX_WORKER", not app.testing):
@@ -83,8 +80,6 @@ def init_app(app: Flask, root: Path) -> None:
 
 def start_outbox_worker(app: Flask) -> None:
     """A daemon thread per process that retries queued index updates (Elasticsearch was down)."""
-    from indexer.sync import index_pending
-    from registry import outbox
 
     def run() -> None:
         while True:

@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from functools import wraps
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
-from indexer.sync import index_pending
-from registry import listings, vocabulary
-from registry.db import now
-from registry.models import REPORT_KINDS, Clinic, CredentialClaim, ListingReport
+from directory.context import index_changes, store
+from registry import listings, moderation, vocabulary
+from registry.models import REPORT_KINDS
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -28,31 +25,15 @@ def admin_required(view):
     return wrapper
 
 
-def store():
-    return current_app.extensions["store"]
-
-
 @bp.get("/")
 @admin_required
 def queue():
-    with Session(store()) as db:
-        claims = db.scalars(
-            select(CredentialClaim).where(CredentialClaim.status == "pending").order_by(CredentialClaim.id)
-        ).all()
-        reports = db.scalars(
-            select(ListingReport).where(ListingReport.status == "open").order_by(ListingReport.id)
-        ).all()
-        names = {
-            c.id: c.record["name"]
-            for c in db.scalars(
-                select(Clinic).where(Clinic.id.in_({x.clinic_id for x in [*claims, *reports]}))
-            )
-        }
+    found = moderation.queue(store())
     return render_template(
         "admin/queue.html",
-        claims=claims,
-        reports=reports,
-        names=names,
+        claims=found.claims,
+        reports=found.reports,
+        names=found.names,
         certifications=vocabulary.certifications(),
         kinds=REPORT_KINDS,
     )
@@ -69,7 +50,7 @@ def decide_claim(claim_id: int):
     status = listings.decide_claim(store(), claim_id, decision, reason, current_user.email)
     if status is None:
         abort(404)
-    index_pending(store(), current_app.extensions["elasticsearch"], current_app.config["SETTINGS"].index)
+    index_changes()
     flash(f"Credential {status}.")
     return redirect(url_for("admin.queue"))
 
@@ -77,11 +58,7 @@ def decide_claim(claim_id: int):
 @bp.post("/reports/<int:report_id>/resolve")
 @admin_required
 def resolve_report(report_id: int):
-    with Session(store()) as db:
-        report = db.get(ListingReport, report_id)
-        if report is None:
-            abort(404)
-        report.status, report.resolved_by, report.resolved_at = "resolved", current_user.email, now()
-        db.commit()
+    if not moderation.resolve_report(store(), report_id, current_user.email):
+        abort(404)
     flash("Report resolved.")
     return redirect(url_for("admin.queue"))

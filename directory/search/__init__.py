@@ -1,7 +1,8 @@
-"""Search core: query building (query.py), paging cursors (cursor.py) and execution (core.py)."""
+"""The search core: query building (query.py), paging cursors (cursor.py), execution (core.py),
+article search (articles.py) and the errors it raises (errors.py). Views only call it."""
 
-from directory.search.core import PlaceNotFound, Results, resolve_place, search
-from directory.search.cursor import CursorError
+from directory.search.core import Results, resolve_place, search
+from directory.search.errors import CursorError, PlaceNotFound, SearchError
 from directory.search.query import SearchQuery
 
-__all__ = ["CursorError", "PlaceNotFound", "Results", "SearchQuery", "resolve_place", "search"]
+__all__ = ["CursorError", "PlaceNotFound", "Results", "SearchError", "SearchQuery", "resolve_place", "search"]

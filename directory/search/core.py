@@ -12,6 +12,7 @@ from elasticsearch import ApiError, Elasticsearch
 from elasticsearch.exceptions import HTTP_EXCEPTIONS
 
 from directory.search import cursor
+from directory.search.errors import PlaceNotFound
 from directory.search.query import (
     CREDENTIAL_BOOST,
     PRICE_BANDS,
@@ -28,12 +29,6 @@ from registry.derive import Ratings
 # distance consistent with the radius filter (it differs from the WGS84 geodesic by <0.5%).
 EARTH_RADIUS_KM = 6371.0087714
 ZONES_TTL = 60.0
-
-
-class PlaceNotFound(LookupError):
-    def __init__(self, place: str, suggestions: list[str]):
-        super().__init__(place)
-        self.place, self.suggestions = place, suggestions
 
 
 @dataclass

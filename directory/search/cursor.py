@@ -6,9 +6,7 @@ import base64
 import hashlib
 import json
 
-
-class CursorError(ValueError):
-    pass
+from directory.search.errors import CursorError
 
 
 def _digest(fingerprint: dict) -> str:

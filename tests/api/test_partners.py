@@ -3,17 +3,14 @@
 import time
 
 import pytest
-from sqlalchemy.orm import Session
 
 from directory import create_app
-from directory.partners import create_partner
+from registry import partners
 from registry.settings import Settings
 
 
 def make_partner(app, name="acme", rate_limit="600 per minute", origins=()):
-    with Session(app.extensions["store"]) as session, session.begin():
-        _, key = create_partner(session, name, rate_limit, list(origins))
-    return key
+    return partners.create(app.extensions["store"], name, rate_limit, list(origins))
 
 
 def test_cli_creates_lists_and_revokes_keys(directory_app):

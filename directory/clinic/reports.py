@@ -1,0 +1,35 @@
+"""Consumers' "report a problem with this listing": into the administrators' queue."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, request, url_for
+from limits import parse
+from limits.strategies import FixedWindowRateLimiter
+
+from directory.clinic.access import bp
+from directory.context import store
+from registry import listings, moderation
+from registry.derive import id_from_slug
+from registry.models import REPORT_KINDS
+
+REPORT_LIMIT = "10 per hour"
+
+
+@bp.post("/providers/<slug>/report")
+def report(slug: str):
+    """ "Report a problem with this listing": lands in the administrators' queue."""
+    clinic_id = id_from_slug(slug)
+    kind = request.form.get("kind", "")
+    message = request.form.get("message", "").strip()
+    if not listings.exists(store(), clinic_id):
+        abort(404)
+    if kind not in REPORT_KINDS or not 5 <= len(message) <= 2000:
+        flash("Please choose what is wrong and describe it in a few words (up to 2,000 characters).", "error")
+        return redirect(url_for("pages.profile", slug=slug) + "#report")
+    limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
+    if not limiter.hit(parse(REPORT_LIMIT), "report", request.remote_addr or "?"):
+        abort(429)
+    contact = request.form.get("contact", "").strip()[:254] or None
+    moderation.report(store(), clinic_id, kind, message, contact)
+    flash("Thank you. Our team will look into it.")
+    return redirect(url_for("pages.profile", slug=slug) + "#report")

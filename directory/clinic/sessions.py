@@ -1,0 +1,71 @@
+"""Signing in and out, and setting a password through a one-time link."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from directory.clinic.access import bp
+from directory.clinic.accounts import login_allowed
+from directory.context import store
+from registry import accounts
+
+
+@bp.route("/clinic/login", methods=["GET", "POST"])
+def login():
+    error = None
+    if request.method == "POST":
+        email = request.form.get("email", "")
+        if not login_allowed(email, request.remote_addr or "?"):
+            return render_template(
+                "clinic/login.html", error="Too many attempts. Wait a minute and try again.", email=email
+            ), 429
+        account = accounts.sign_in(store(), email, request.form.get("password", ""))
+        if account is not None:
+            session.clear()  # a fresh session at login: nothing from before carries over
+            login_user(account)
+            return redirect(url_for("clinic.home"))
+        error = "That email and password do not match an account."
+    return render_template(
+        "clinic/login.html", error=error, email=request.form.get("email", "")
+    ), 401 if error else 200
+
+
+@bp.post("/clinic/logout")
+def logout():
+    logout_user()
+    session.clear()
+    flash("You are signed out.")
+    return redirect(url_for("clinic.login"))
+
+
+@bp.route("/clinic/set-password/<token>", methods=["GET", "POST"])
+def set_password(token: str):
+    holder = accounts.link_holder(store(), token)
+    if holder is None:
+        return render_template("clinic/set_password.html", invalid=True), 410
+    error = None
+    if request.method == "POST":
+        password = request.form.get("password", "")
+        error = accounts.password_problem(password, holder.email)
+        if not error and password != request.form.get("confirm", ""):
+            error = "The two passwords differ."
+        if not error:
+            account = accounts.use_link(store(), token, password)
+            if account is None:  # used or expired meanwhile
+                return render_template("clinic/set_password.html", invalid=True), 410
+            session.clear()
+            login_user(account)
+            flash("Your password is set.")
+            return redirect(url_for("clinic.home"))
+    return render_template(
+        "clinic/set_password.html", invalid=False, email=holder.email, purpose=holder.purpose, error=error
+    ), 400 if error else 200
+
+
+@bp.get("/clinic/")
+@login_required
+def home():
+    if current_user.is_admin:
+        return redirect(url_for("admin.queue"))
+    return redirect(url_for("clinic.listing"))

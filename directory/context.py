@@ -1,0 +1,39 @@
+"""What a request reaches through the app: the store, the search engine, settings, the geocoder;
+and the two calls most views make: search providers, index what was just saved."""
+
+from __future__ import annotations
+
+from elasticsearch import Elasticsearch
+from flask import current_app
+from sqlalchemy.engine import Engine
+
+from directory.search import Results, SearchQuery, resolve_place, search
+from indexer.sync import index_pending
+from registry.settings import Settings
+
+
+def store() -> Engine:
+    return current_app.extensions["store"]
+
+
+def es() -> Elasticsearch:
+    return current_app.extensions["elasticsearch"]
+
+
+def settings() -> Settings:
+    return current_app.config["SETTINGS"]
+
+
+def geocoder():
+    return current_app.extensions["geocoder"]
+
+
+def search_providers(query: SearchQuery) -> Results:
+    """Resolve the query's place, then search; PlaceNotFound and CursorError reach the app's handlers."""
+    return search(es(), settings().index, resolve_place(query, geocoder()))
+
+
+def index_changes() -> bool:
+    """Index the changes just saved (the outbox); False when Elasticsearch is unavailable, in which
+    case the app's background worker retries."""
+    return index_pending(store(), es(), settings().index).error is None

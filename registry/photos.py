@@ -1,0 +1,88 @@
+"""Clinics' photos in the store: what a listing shows, and the audited changes to it.
+
+The image files themselves (checked, stripped of metadata, re-encoded) are the web app's
+business (`directory.photos`); this module keeps their rows. Photos are not in the search
+document, so a change is audited but not queued for indexing.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from registry.db import now
+from registry.listings import audit
+from registry.models import Account, Photo
+
+
+def of_clinic(engine: Engine, clinic_id: str, published_only: bool = False) -> list[Photo]:
+    """A listing's photos in their order (only those with consent to publish, if asked)."""
+    query = select(Photo).where(Photo.clinic_id == clinic_id)
+    if published_only:
+        query = query.where(Photo.consent.is_(True))
+    with Session(engine) as session:
+        return list(session.scalars(query.order_by(Photo.position, Photo.id)))
+
+
+def published(engine: Engine, file_key: str) -> Photo | None:
+    """The photo stored under `file_key`, if it may be shown to the public."""
+    with Session(engine) as session:
+        photo = session.scalar(select(Photo).where(Photo.file_key == file_key))
+    return photo if photo is not None and photo.consent else None
+
+
+def add(engine: Engine, clinic_id: str, file_key: str, processed, caption: str, account: Account) -> None:
+    """A photo after the listing's others (consent given), with its audit row."""
+    with Session(engine) as session, session.begin():
+        count = len(session.scalars(select(Photo.id).where(Photo.clinic_id == clinic_id)).all())
+        session.add(
+            Photo(
+                clinic_id=clinic_id,
+                file_key=file_key,
+                content_type=processed.content_type,
+                extension=processed.extension,
+                width=processed.width,
+                height=processed.height,
+                caption=caption,
+                position=count,
+                consent=True,
+                uploaded_by=account.email,
+                created_at=now(),
+            )
+        )
+        audit(session, clinic_id, account.email, account.role, "photo-added", {"photo": [None, file_key]})
+
+
+def _owned(session: Session, photo_id: int, account: Account) -> Photo | None:
+    photo = session.get(Photo, photo_id)
+    return photo if photo is not None and account.can_edit(photo.clinic_id) else None
+
+
+def edit(
+    engine: Engine, photo_id: int, caption: str | None, position: int | None, account: Account
+) -> str | None:
+    """Change a photo's caption and/or position; its listing's id, None if `account` may not."""
+    with Session(engine) as session, session.begin():
+        photo = _owned(session, photo_id, account)
+        if photo is None:
+            return None
+        if caption is not None:
+            photo.caption = caption
+        if position is not None:
+            photo.position = position
+        changes = {"photo": [photo.file_key, photo.caption]}
+        audit(session, photo.clinic_id, account.email, account.role, "photo-edited", changes)
+        return photo.clinic_id
+
+
+def delete(engine: Engine, photo_id: int, account: Account) -> tuple[str, str] | None:
+    """Remove a photo's row; (its listing's id, its file key), None if `account` may not."""
+    with Session(engine) as session, session.begin():
+        photo = _owned(session, photo_id, account)
+        if photo is None:
+            return None
+        clinic_id, key = photo.clinic_id, photo.file_key
+        session.delete(photo)
+        audit(session, clinic_id, account.email, account.role, "photo-removed", {"photo": [key, None]})
+        return clinic_id, key
