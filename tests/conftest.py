@@ -18,7 +18,7 @@ from werkzeug.serving import make_server
 from directory import create_app
 from indexer import index
 from indexer.load import load_files
-from registry import db
+from registry import db, ratelimits
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.settings import Settings
 
@@ -116,7 +116,20 @@ def app(settings: Settings):
 
 @pytest.fixture
 def client(app):
+    """A test client of this test's own app (empty store, fresh alias)."""
     return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def fresh_store():
+    """`fresh_database(tmp)`: a context manager yielding a new, empty store's URL."""
+    return fresh_database
+
+
+@pytest.fixture(scope="session")
+def new_alias():
+    """`unique_alias(label)`: a test alias name nobody else uses."""
+    return unique_alias
 
 
 @pytest.fixture(scope="session")
@@ -143,9 +156,14 @@ def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factor
 @pytest.fixture
 def directory_app(directory_settings: Settings):
     app = create_app({"SETTINGS": directory_settings, "TESTING": True})
-    with app.extensions["store"].begin() as conn:  # each test starts with fresh rate-limit windows
-        conn.execute(text("DELETE FROM rate_limits"))
+    ratelimits.clear(app.extensions["store"])  # each test starts with fresh rate-limit windows
     return app
+
+
+@pytest.fixture
+def web(directory_app):
+    """A test client of the app on the session's sample directory (read-only tests)."""
+    return directory_app.test_client()
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,8 @@ import pytest
 from directory.api import schemas
 
 
-@pytest.fixture
-def api(directory_app):
-    return directory_app.test_client()
-
-
-def test_search_near_a_zip_returns_documented_fields(api):
-    resp = api.get("/api/v1/providers?location=28202&treatment=microneedling&limit=5&explain=true")
+def test_search_near_a_zip_returns_documented_fields(web):
+    resp = web.get("/api/v1/providers?location=28202&treatment=microneedling&limit=5&explain=true")
     assert resp.status_code == 200
     body = resp.get_json()
     assert body["total"] >= 5 and len(body["results"]) == 5
@@ -38,14 +33,14 @@ def test_search_near_a_zip_returns_documented_fields(api):
     assert all(r["distance_km"] <= 25 * 1.609344 for r in body["results"])
 
 
-def test_response_matches_its_documented_schema(api):
-    body = api.get("/api/v1/providers?location=Raleigh, NC&explain=true").get_json()
+def test_response_matches_its_documented_schema(web):
+    body = web.get("/api/v1/providers?location=Raleigh, NC&explain=true").get_json()
     errors = schemas.SearchResponse().validate(body)
     assert errors == {}
 
 
-def test_bad_parameters_get_a_problem_naming_each_parameter(api):
-    resp = api.get("/api/v1/providers?radius=10parsecs&limit=0&min_rating=9&lat=100")
+def test_bad_parameters_get_a_problem_naming_each_parameter(web):
+    resp = web.get("/api/v1/providers?radius=10parsecs&limit=0&min_rating=9&lat=100")
     assert resp.status_code == 400
     assert resp.mimetype == "application/problem+json"
     named = {e["parameter"] for e in resp.get_json()["errors"]}
@@ -66,47 +61,47 @@ def test_bad_parameters_get_a_problem_naming_each_parameter(api):
         ("certification=self-taught", "certification"),
     ],
 )
-def test_each_invalid_combination_names_its_parameter(api, query, parameter):
-    resp = api.get(f"/api/v1/providers?{query}")
+def test_each_invalid_combination_names_its_parameter(web, query, parameter):
+    resp = web.get(f"/api/v1/providers?{query}")
     assert resp.status_code == 400
     assert parameter in {e["parameter"] for e in resp.get_json()["errors"]}
 
 
-def test_unknown_place_is_a_400_with_close_matches(api):
-    resp = api.get("/api/v1/providers?location=Charlote, NC")
+def test_unknown_place_is_a_400_with_close_matches(web):
+    resp = web.get("/api/v1/providers?location=Charlote, NC")
     assert resp.status_code == 400
     body = resp.get_json()
     assert "Charlotte, NC" in body["suggestions"]
     assert body["errors"] == [{"parameter": "location", "reason": "unknown place"}]
 
 
-def test_cursor_from_another_query_is_refused(api):
-    first = api.get("/api/v1/providers?location=Miami, FL&limit=2").get_json()
-    resp = api.get(f"/api/v1/providers?location=Tampa, FL&limit=2&cursor={first['next_cursor']}")
+def test_cursor_from_another_query_is_refused(web):
+    first = web.get("/api/v1/providers?location=Miami, FL&limit=2").get_json()
+    resp = web.get(f"/api/v1/providers?location=Tampa, FL&limit=2&cursor={first['next_cursor']}")
     assert resp.status_code == 400
     assert resp.get_json()["errors"][0]["parameter"] == "cursor"
 
 
-def test_paging_through_the_api_returns_each_match_once(api):
+def test_paging_through_the_api_returns_each_match_once(web):
     first = "/api/v1/providers?location=Charlotte, NC&radius=50mi&limit=7&facets=false"
     url, ids, total = first, [], None
     while url:
-        body = api.get(url).get_json()
+        body = web.get(url).get_json()
         total = body["total"]
         ids += [r["id"] for r in body["results"]]
         url = body["next_cursor"] and f"{first}&cursor={body['next_cursor']}"
     assert len(ids) == len(set(ids)) == total > 7
 
 
-def test_later_pages_reuse_the_first_pages_facet_counts_from_the_request_cache(api, es, directory_settings):
+def test_later_pages_reuse_the_first_pages_facet_counts_from_the_request_cache(web, es, directory_settings):
     def cache_hits() -> int:
         stats = es.indices.stats(index=directory_settings.index, metric="request_cache")
         return stats["_all"]["total"]["request_cache"]["hit_count"]
 
     first_url = "/api/v1/providers?location=Tampa, FL&radius=60mi&limit=5&treatment=microneedling"
-    first = api.get(first_url).get_json()
+    first = web.get(first_url).get_json()
     before = cache_hits()
-    second = api.get(f"{first_url}&cursor={first['next_cursor']}").get_json()
+    second = web.get(f"{first_url}&cursor={first['next_cursor']}").get_json()
     assert cache_hits() == before + 1
     assert second["facets"] == first["facets"] and second["total"] == first["total"]
     assert {r["id"] for r in first["results"]}.isdisjoint(r["id"] for r in second["results"])
@@ -122,55 +117,55 @@ def test_a_missing_index_is_a_503_problem_not_a_500(directory_settings):
     assert resp.status_code == 503 and resp.mimetype == "application/problem+json"
 
 
-def test_etag_allows_conditional_requests(api):
-    first = api.get("/api/v1/providers?location=28202")
+def test_etag_allows_conditional_requests(web):
+    first = web.get("/api/v1/providers?location=28202")
     assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
-    again = api.get("/api/v1/providers?location=28202", headers={"If-None-Match": first.headers["ETag"]})
+    again = web.get("/api/v1/providers?location=28202", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304
 
 
-def test_provider_detail_paginates_and_sorts_reviews(api, directory_settings):
-    found = api.get("/api/v1/providers?min_reviews=30&limit=1&facets=false").get_json()["results"][0]
-    resp = api.get(f"/api/v1/providers/{found['id']}?review_limit=10&review_page=2&review_sort=lowest")
+def test_provider_detail_paginates_and_sorts_reviews(web, directory_settings):
+    found = web.get("/api/v1/providers?min_reviews=30&limit=1&facets=false").get_json()["results"][0]
+    resp = web.get(f"/api/v1/providers/{found['id']}?review_limit=10&review_page=2&review_sort=lowest")
     body = resp.get_json()
     assert resp.status_code == 200 and body["reviews"]["total"] == found["rating"]["count"]
     ratings = [r["rating"] for r in body["reviews"]["items"]]
     assert len(ratings) == 10 and ratings == sorted(ratings)
-    assert api.get("/api/v1/providers/nope-404").status_code == 404
+    assert web.get("/api/v1/providers/nope-404").status_code == 404
 
 
-def test_suggest_completes_clinics_places_and_treatments(api):
-    body = api.get("/api/v1/suggest?q=micro").get_json()
+def test_suggest_completes_clinics_places_and_treatments(web):
+    body = web.get("/api/v1/suggest?q=micro").get_json()
     assert any(s["type"] == "treatment" and s["value"] == "microneedling" for s in body["suggestions"])
-    places = api.get("/api/v1/suggest?q=Charl").get_json()["suggestions"]
+    places = web.get("/api/v1/suggest?q=Charl").get_json()["suggestions"]
     assert any(s["type"] == "place" and s["text"] == "Charlotte, NC" for s in places)
     assert len([s for s in places if s["text"] == "Charlotte, NC"]) == 1
 
 
-def test_export_streams_listings_changed_since(api):
-    resp = api.get("/api/v1/providers/export?updated_since=2026-06-01T00:00:00Z")
+def test_export_streams_listings_changed_since(web):
+    resp = web.get("/api/v1/providers/export?updated_since=2026-06-01T00:00:00Z")
     assert resp.mimetype == "application/x-ndjson"
     lines = [json.loads(line) for line in resp.get_data(as_text=True).splitlines()]
     assert lines and all(r["updated_at"] >= "2026-06-01" for r in lines)
     assert [r["updated_at"] for r in lines] == sorted(r["updated_at"] for r in lines)
-    everything = api.get("/api/v1/providers/export?updated_since=2000-01-01T00:00:00Z").get_data(as_text=True)
+    everything = web.get("/api/v1/providers/export?updated_since=2000-01-01T00:00:00Z").get_data(as_text=True)
     assert len(everything.splitlines()) > len(lines)
-    assert api.get("/api/v1/providers/export?updated_since=yesterday").status_code == 400
+    assert web.get("/api/v1/providers/export?updated_since=yesterday").status_code == 400
 
 
 @pytest.mark.parametrize(
     "query", ["min_reviews=2059131108522", "max_price=5.26e307", "limit=99999999999999999999"]
 )
-def test_out_of_range_numbers_are_400_not_500(api, query):
-    resp = api.get(f"/api/v1/providers?{query}")
+def test_out_of_range_numbers_are_400_not_500(web, query):
+    resp = web.get(f"/api/v1/providers?{query}")
     assert resp.status_code == 400
 
 
-def test_absurd_review_page_is_400(api):
-    assert api.get("/api/v1/providers/charlotte-nc-001?review_page=299218542812557082624").status_code == 400
+def test_absurd_review_page_is_400(web):
+    assert web.get("/api/v1/providers/charlotte-nc-001?review_page=299218542812557082624").status_code == 400
 
 
 @pytest.mark.parametrize("q", ["%01R%1EW", "%1F", "%00a", "%E2%80%AE"])
-def test_suggest_treats_control_characters_as_nothing(api, q):
-    resp = api.get(f"/api/v1/suggest?q={q}")
+def test_suggest_treats_control_characters_as_nothing(web, q):
+    resp = web.get(f"/api/v1/suggest?q={q}")
     assert resp.status_code == 200

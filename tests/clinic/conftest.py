@@ -1,30 +1,91 @@
-"""A small directory of eight clinics per test, with invited accounts for two of them."""
+"""Eight clinics loaded once per session (the good records of fixtures/malformed.ndjson), with an
+app on them; each test starts from that state and leaves it as it found it.
+
+After each test, every listing the test changed is saved back to its loaded record through the
+listing-edit service and indexed again, and what tests add beside listings (claims, reports,
+photos, queued index updates, rate-limit windows) is removed. Accounts stay: signing up again
+issues a new link and a new password.
+"""
 
 import re
+import shutil
 from html import unescape
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
 
 from directory import create_app
+from indexer import index
 from indexer.load import load_files
+from indexer.sync import index_pending
+from registry import listings, ratelimits
+from registry.db import open_store
+from registry.models import Clinic, CredentialClaim, ListingReport, OutboxEntry, Photo
+from registry.settings import Settings
 
 MALFORMED = Path(__file__).parents[2] / "fixtures" / "malformed.ndjson"
 PASSWORD = "correct horse battery staple"
 
 
+@pytest.fixture(scope="session")
+def clinic_directory(es_url, es, geocoder, tmp_path_factory, fresh_store, new_alias):
+    """The eight good clinics in a store and behind an alias of their own, and an app on them."""
+    tmp = tmp_path_factory.mktemp("clinics")
+    with fresh_store(tmp) as url:
+        settings = Settings(
+            elasticsearch_url=es_url,
+            index=new_alias("clinics"),
+            database_url=url,
+            geocode_cache=tmp / "geocode-cache.json",
+        )
+        engine = open_store(url)
+        load_files([MALFORMED], engine, es, settings.index, geocoder, progress=False)
+        app = create_app(
+            {
+                "SETTINGS": settings,
+                "TESTING": True,
+                "PHOTO_DIR": str(tmp / "photos"),
+                "SECRET_KEY": "test-secret",
+            }
+        )
+        with Session(engine) as session:
+            loaded = {row.id: row.record for row in session.scalars(select(Clinic))}
+        yield app, loaded
+        engine.dispose()
+        app.extensions["store"].dispose()
+        index.delete_alias_and_indices(es, settings.index)
+
+
 @pytest.fixture
-def clinic_app(settings, engine, es, geocoder, tmp_path):
-    load_files([MALFORMED], engine, es, settings.index, geocoder, progress=False)
-    return create_app(
-        {
-            "SETTINGS": settings,
-            "TESTING": True,
-            "PHOTO_DIR": str(tmp_path / "photos"),
-            "SECRET_KEY": "test-secret",
-        }
-    )
+def clinic_app(clinic_directory, es):
+    app, loaded = clinic_directory
+    engine = app.extensions["store"]
+    ratelimits.clear(engine)
+    with Session(engine) as session:
+        versions = {cid: v for cid, v in session.execute(select(Clinic.id, Clinic.version))}
+    yield app
+    restore(app, loaded, versions, es)
+
+
+def restore(app, loaded: dict[str, dict], versions: dict[str, int], es) -> None:
+    """Put back what a test changed (see the module's docstring)."""
+    engine = app.extensions["store"]
+    with Session(engine) as session, session.begin():
+        for table in (CredentialClaim, ListingReport, Photo, OutboxEntry):
+            session.execute(delete(table))
+        now_at = {cid: v for cid, v in session.execute(select(Clinic.id, Clinic.version))}
+    for clinic_id, version in now_at.items():
+        if version != versions[clinic_id]:
+            listings.save(
+                engine, clinic_id, loaded[clinic_id], version=str(version), actor="tests", source="feed"
+            )
+    result = index_pending(engine, es, app.config["SETTINGS"].index)
+    assert result.error is None and not result.failed
+    ratelimits.clear(engine)
+    shutil.rmtree(app.config["PHOTO_DIR"], ignore_errors=True)
 
 
 def csrf_token(html: str) -> str:

@@ -28,9 +28,8 @@ def front_matter(path: Path) -> dict:
 FRONT = {meta["slug"]: meta for meta in map(front_matter, sorted(CONTENT.glob("*.md")))}
 
 
-@pytest.fixture
-def web(directory_app, articles_indexed):
-    return directory_app.test_client()
+# Every test here reads the Learn articles' index beside the sample directory.
+pytestmark = pytest.mark.usefixtures("articles_indexed")
 
 
 def page(web, url: str, status: int = 200) -> str:

@@ -15,11 +15,6 @@ from registry.derive import profile_slug
 SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 
 
-@pytest.fixture
-def web(directory_app):
-    return directory_app.test_client()
-
-
 def card_ids(html: str) -> list[str]:
     return re.findall(r'<li class="card" id="provider-([^"]+)"', html)
 
