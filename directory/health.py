@@ -1,7 +1,9 @@
 """GET /healthz: is the app up, can it reach Elasticsearch, how many listings are served."""
 
 from elasticsearch import ApiError, NotFoundError, TransportError
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
+
+from directory.context import es, settings
 
 bp = Blueprint("health", __name__)
 
@@ -9,8 +11,7 @@ bp = Blueprint("health", __name__)
 @bp.get("/healthz")
 def healthz():
     """Report Elasticsearch reachability and the document count behind the alias."""
-    client = current_app.extensions["elasticsearch"]
-    alias = current_app.config["SETTINGS"].index
+    client, alias = es(), settings().index
     try:
         cluster = client.cluster.health(timeout="2s")
         try:
