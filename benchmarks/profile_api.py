@@ -48,7 +48,8 @@ def profile_api(
     settings: Settings, api_key: str, queries: list, alias: str, out: Path, rounds: int = 2
 ) -> dict:
     """Per-request breakdown (ms) of the API in one process, and the direct baseline."""
-    from directory import create_app, partners, ratelimit
+    from directory import create_app, ratelimit
+    from registry import partners
 
     app = create_app({"SETTINGS": settings})
     web = app.test_client()
@@ -69,7 +70,7 @@ def profile_api(
         patched(ratelimit.SQLStorage, "incr", timers["ratelimit"]),
         patched(ratelimit.SQLStorage, "get", timers["ratelimit"]),
         patched(ratelimit.SQLStorage, "get_expiry", timers["ratelimit"]),
-        patched(partners, "partner_for_key", timers["partner"]),
+        patched(partners, "for_key", timers["partner"]),
     ):
         start, cpu_start = time.perf_counter(), time.process_time()
         for _ in range(rounds):
