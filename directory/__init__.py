@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 
 from registry import db
 from registry.geocode import CachedGeocoder, make_geocoder
+from registry.mail import make_mailer
 from registry.settings import ROOT, Settings, make_client
 
 API_CONFIG = {
@@ -37,6 +38,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.extensions["elasticsearch"] = make_client(settings)
     app.extensions["store"] = db.open_store(settings.database_url)
+    app.extensions["mail"] = make_mailer(settings.mail_url, settings.mail_from)
     app.extensions["geocoder"] = CachedGeocoder(
         make_geocoder(settings.geocoder, gazetteer_cache=settings.gazetteer_cache)
     )

@@ -1,4 +1,4 @@
-"""What a request reaches through the app: the store, the search engine, settings, the geocoder;
+"""What a request reaches through the app: the store, the search engine, settings, mail, the geocoder;
 and the two calls most views make: search providers, index what was just saved."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from directory.search import Results, SearchQuery, resolve_place, search
 from indexer.sync import index_pending
+from registry.mail import Mailer
 from registry.settings import Settings
 
 
@@ -22,6 +23,11 @@ def es() -> Elasticsearch:
 
 def settings() -> Settings:
     return current_app.config["SETTINGS"]
+
+
+def mailer() -> Mailer:
+    """The one mail interface (registry/mail.py): a file under var/mail/ by default, SMTP by configuration."""
+    return current_app.extensions["mail"]
 
 
 def geocoder():

@@ -8,6 +8,7 @@ from flask import Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from directory.search.errors import CursorError, PlaceNotFound
+from registry.messages import describe
 
 PROBLEM_TYPE = "application/problem+json"
 
@@ -29,14 +30,18 @@ def problem(
 
 
 def parameter_errors(messages: dict) -> list[dict]:
-    """webargs' {"query": {"radius": ["..."]}} -> [{"parameter": "radius", "reason": "..."}]."""
+    """webargs' {"query": {"radius": ["..."]}} -> [{"parameter": "radius", "reason": "..."}].
+
+    Reasons from the message catalogue get the parameter's label filled in (registry/messages.py).
+    """
     out = []
     for location in messages.values():
         for name, reasons in location.items():
             if isinstance(reasons, dict):  # a list field: {index: [reasons]}
                 reasons = [r for rs in reasons.values() for r in rs]
             for reason in reasons if isinstance(reasons, list) else [reasons]:
-                out.append({"parameter": "_query" if name == "_schema" else name, "reason": str(reason)})
+                parameter = "_query" if name == "_schema" else name
+                out.append({"parameter": parameter, "reason": describe(parameter, str(reason), {})})
     return out
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import UTC
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,11 +19,14 @@ from marshmallow import (
 )
 
 from registry import vocabulary
+from registry.messages import MESSAGES, describe
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-ID = validate.Regexp(ID_PATTERN, error="Use 1-64 letters, digits, '.', '_' or '-'.")
+PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
+POSTAL_CODE = re.compile(r"^[0-9A-Za-z -]{3,10}$")
+M = MESSAGES
 
 
 def is_valid_id(value: str) -> bool:
@@ -30,31 +34,165 @@ def is_valid_id(value: str) -> bool:
     return bool(ID_PATTERN.match(value))
 
 
-class Address(Schema):
-    street = fields.String(load_default=None, validate=validate.Length(max=200))
-    city = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    state = fields.String(required=True, validate=validate.Length(min=2, max=50))
-    postal_code = fields.String(load_default=None, validate=validate.Regexp(r"^[0-9A-Za-z -]{3,10}$"))
-    country = fields.String(load_default="US", validate=validate.Length(equal=2))
+# --- fields whose messages come from the catalogue (registry/messages.py) --------------------
 
 
-class Location(Schema):
-    lat = fields.Float(required=True, validate=validate.Range(-90, 90))
-    lon = fields.Float(required=True, validate=validate.Range(-180, 180))
+class Plain:
+    """Mixin: a missing or null value reads "Enter <label>." (see registry/messages.py)."""
+
+    default_error_messages = {"required": M["required"], "null": M["required"]}
 
 
-class Hours(Schema):
+class Text(Plain, fields.String):
+    """Any string a person or a feed writes, under the one text-sanitation rule:
+
+    - Unicode NFC, so a letter typed as one code point or as letter + accent is one spelling;
+    - no lone surrogates (half an emoji: such text cannot be stored as UTF-8, indexed or exported);
+    - no control characters (NUL, escape codes...), except tab and newline in `multiline` text,
+      where a Windows line end becomes a newline; in one-line text a tab or line break becomes a space;
+    - trimmed; a required text must not be blank;
+    - at most `max_length` characters and, when given, matching `pattern`, with the catalogue's
+      message `pattern_message` when it does not.
+
+    Rejecting (rather than silently stripping) keeps what is stored equal to what was sent; the
+    message says which character to remove.
+    """
+
+    default_error_messages = {
+        "invalid": M["not_text"],
+        "invalid_utf8": M["not_text"],
+        "blank": M["blank"],
+        "control": M["control"],
+        "surrogate": M["surrogate"],
+        "too_long": M["too_long"],
+    }
+
+    def __init__(
+        self,
+        max_length: int,
+        *,
+        multiline: bool = False,
+        pattern: re.Pattern | None = None,
+        pattern_message: str | None = None,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.max_length, self.multiline, self.pattern = max_length, multiline, pattern
+        if pattern is not None:
+            self.error_messages["pattern"] = M[pattern_message or "not_text"]
+
+    def _deserialize(self, value, attr, data, **kwargs) -> str:
+        return self.clean(super()._deserialize(value, attr, data, **kwargs))
+
+    def clean(self, text: str) -> str:
+        if _SURROGATE.search(text):
+            raise self.make_error("surrogate")
+        text = unicodedata.normalize("NFC", text)
+        if self.multiline:
+            text = text.replace("\r\n", "\n")
+            allowed = _MULTILINE_CONTROLS
+        else:
+            text = _LINE_BREAKS.sub(" ", text)
+            allowed = _NO_CONTROLS
+        if any(ch not in allowed and unicodedata.category(ch) == "Cc" for ch in text):
+            raise self.make_error("control")
+        text = text.strip()
+        if not text and self.required:
+            raise self.make_error("blank")
+        if len(text) > self.max_length:
+            raise self.make_error("too_long", max=self.max_length)
+        if self.pattern is not None and text and not self.pattern.match(text):
+            raise self.make_error("pattern")
+        return text
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_LINE_BREAKS = re.compile(r"[\t\r\n]+")
+_NO_CONTROLS = frozenset()
+_MULTILINE_CONTROLS = frozenset("\t\n")
+
+
+class Number(Plain, fields.Float):
+    """A finite number between `minimum` and `maximum`."""
+
+    default_error_messages = {"invalid": M["number"], "special": M["number"], "too_large": M["number"]}
+
+    def __init__(self, minimum: float, maximum: float, **kwargs):
+        kwargs.setdefault("validate", validate.Range(minimum, maximum, error=M["range"]))
+        super().__init__(allow_nan=False, **kwargs)
+
+
+class WholeNumber(Plain, fields.Integer):
+    default_error_messages = {"invalid": M["whole_number"], "too_large": M["whole_number"]}
+
+    def __init__(self, minimum: int, maximum: int, **kwargs):
+        super().__init__(validate=validate.Range(minimum, maximum, error=M["range"]), **kwargs)
+
+
+class YesNo(Plain, fields.Boolean):
+    default_error_messages = {"invalid": M["boolean"]}
+
+
+class Day(Plain, fields.Date):
+    default_error_messages = {"invalid": M["date"], "format": M["date"]}
+
+
+class Moment(Plain, fields.AwareDateTime):
+    """A date and time; one without a time zone is taken as UTC."""
+
+    default_error_messages = {
+        "invalid": M["datetime"],
+        "invalid_awareness": M["datetime"],
+        "format": M["datetime"],
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(default_timezone=UTC, **kwargs)
+
+
+class Group(Plain, fields.Nested):
+    default_error_messages = {"type": M["object"]}
+
+
+class Items(Plain, fields.List):
+    default_error_messages = {"invalid": M["list"]}
+
+
+class RecordSchema(Schema):
+    """Base of the record's schemas: unknown fields and wrong types in plain words."""
+
+    error_messages = {"unknown": M["unknown_field"], "type": M["record_type"]}
+
+
+def record_id(**kwargs) -> Text:
+    return Text(64, pattern=ID_PATTERN, pattern_message="record_id", **kwargs)
+
+
+# --- the clinic record ------------------------------------------------------------------------
+
+
+class Address(RecordSchema):
+    street = Text(200, load_default=None)
+    city = Text(100, required=True)
+    state = Text(50, required=True)
+    postal_code = Text(10, pattern=POSTAL_CODE, pattern_message="postal_code", load_default=None)
+    country = Text(2, pattern=re.compile(r"^[A-Za-z]{2}$"), pattern_message="country", load_default="US")
+
+
+class Location(RecordSchema):
+    lat = Number(-90, 90, required=True)
+    lon = Number(-180, 180, required=True)
+
+
+class Hours(RecordSchema):
     """Weekly opening hours: {"timezone": "America/New_York", "mon": ["09:00-17:00"], ...}.
 
     A day that is absent or empty is closed; a day may have several spans (lunch breaks).
     """
 
-    timezone = fields.String(required=True)
+    timezone = Text(64, required=True)
     mon, tue, wed, thu, fri, sat, sun = (
-        fields.List(
-            fields.String(validate=validate.Regexp(SPAN, error="Use HH:MM-HH:MM.")), load_default=list
-        )
-        for _ in DAYS
+        Items(Text(11, pattern=SPAN, pattern_message="span"), load_default=list) for _ in DAYS
     )
 
     @validates("timezone")
@@ -62,7 +200,7 @@ class Hours(Schema):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as err:
-            raise ValidationError(f"Unknown IANA time zone {value!r}.") from err
+            raise ValidationError(M["timezone"].format(input=repr(value))) from err
 
     @validates_schema
     def spans_in_order(self, data: dict, **_) -> None:
@@ -70,78 +208,79 @@ class Hours(Schema):
             for span in data.get(day, []):
                 start, end = span.split("-")
                 if end <= start:
-                    raise ValidationError(f"{span!r} closes before it opens.", day)
+                    raise ValidationError(M["span_order"].format(span=span), day)
 
 
-class PriceRange(Schema):
-    min = fields.Float(required=True, allow_nan=False, validate=validate.Range(0, 100_000))
-    max = fields.Float(required=True, allow_nan=False, validate=validate.Range(0, 100_000))
-    currency = fields.String(load_default="USD", validate=validate.Regexp(r"^[A-Z]{3}$"))
+class PriceRange(RecordSchema):
+    min = Number(0, 100_000, required=True)
+    max = Number(0, 100_000, required=True)
+    currency = Text(3, pattern=re.compile(r"^[A-Z]{3}$"), pattern_message="currency", load_default="USD")
 
     @validates_schema
     def ordered(self, data: dict, **_) -> None:
         if "min" in data and "max" in data and data["max"] < data["min"]:
-            raise ValidationError("max is below min.", "max")
+            raise ValidationError(M["max_below_min"], "max")
 
 
-class Certification(Schema):
-    code = fields.String(required=True, validate=ID)
-    name = fields.String(load_default=None, validate=validate.Length(max=200))
-    issuer = fields.String(load_default=None, validate=validate.Length(max=200))
-    number = fields.String(load_default=None, validate=validate.Length(max=100))
-    verified = fields.Boolean(load_default=False)
-    verified_at = fields.AwareDateTime(load_default=None, default_timezone=UTC)
-    expires = fields.Date(load_default=None)
+class Certification(RecordSchema):
+    code = record_id(required=True)
+    name = Text(200, load_default=None)
+    issuer = Text(200, load_default=None)
+    number = Text(100, load_default=None)
+    verified = YesNo(load_default=False)
+    verified_at = Moment(load_default=None)
+    expires = Day(load_default=None)
 
     @validates("code")
     def known_code(self, value: str, **_) -> None:
         if value not in vocabulary.certifications():
-            raise ValidationError(f"Unknown certification code {value!r}.")
+            raise ValidationError(M["unknown_credential"].format(input=repr(value)))
 
 
-class Review(Schema):
-    id = fields.String(required=True, validate=ID)
-    rating = fields.Integer(required=True, strict=False, validate=validate.Range(1, 5))
-    title = fields.String(load_default=None, validate=validate.Length(max=200))
-    text = fields.String(load_default="", validate=validate.Length(max=10000))
-    author = fields.String(load_default=None, validate=validate.Length(max=100))
-    date = fields.Date(required=True)
-    verified = fields.Boolean(load_default=False)
+class Review(RecordSchema):
+    id = record_id(required=True)
+    rating = WholeNumber(1, 5, required=True, strict=False)
+    title = Text(200, load_default=None)
+    text = Text(10000, multiline=True, load_default="")
+    author = Text(100, load_default=None)
+    date = Day(required=True)
+    verified = YesNo(load_default=False)
 
 
-class ClinicRecord(Schema):
+class ClinicRecord(RecordSchema):
     """A clinic as feeds send it; unknown fields are an error so typos do not vanish silently."""
 
     class Meta:
         unknown = RAISE
         ordered = True
 
-    id = fields.String(required=True, validate=ID)
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    description = fields.String(load_default="", validate=validate.Length(max=5000))
-    address = fields.Nested(Address, required=True)
-    location = fields.Nested(Location, load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, validate=validate.Regexp(r"^\+?[0-9 ().-]{7,20}$"))
-    website = fields.Url(load_default=None, schemes={"http", "https"})
-    email = fields.Email(load_default=None)
-    hours = fields.Nested(Hours, load_default=None, allow_none=True)
-    treatments = fields.List(fields.String(), load_default=list)
-    price_range = fields.Nested(PriceRange, load_default=None, allow_none=True)
-    certifications = fields.List(fields.Nested(Certification), load_default=list)
-    reviews = fields.List(fields.Nested(Review), load_default=list)
-    updated_at = fields.AwareDateTime(load_default=None, default_timezone=UTC)
+    id = record_id(required=True)
+    name = Text(200, required=True)
+    description = Text(5000, multiline=True, load_default="")
+    address = Group(Address, required=True)
+    location = Group(Location, load_default=None, allow_none=True)
+    phone = Text(20, pattern=PHONE, pattern_message="phone", load_default=None)
+    website = Text(2000, validate=validate.URL(schemes={"http", "https"}, error=M["url"]), load_default=None)
+    email = Text(254, validate=validate.Email(error=M["email"]), load_default=None)
+    hours = Group(Hours, load_default=None, allow_none=True)
+    treatments = Items(Text(64), load_default=list)
+    price_range = Group(PriceRange, load_default=None, allow_none=True)
+    certifications = Items(Group(Certification), load_default=list)
+    reviews = Items(Group(Review), load_default=list)
+    updated_at = Moment(load_default=None)
 
     @validates("treatments")
     def known_treatments(self, value: list[str], **_) -> None:
         unknown = sorted(set(value) - set(vocabulary.treatments()))
         if unknown:
-            raise ValidationError(f"Unknown treatment code(s): {', '.join(unknown)}.")
+            raise ValidationError(M["unknown_treatment"].format(codes=", ".join(map(repr, unknown))))
 
     @validates("reviews")
     def unique_review_ids(self, value: list[dict], **_) -> None:
         ids = [r["id"] for r in value]
-        if len(ids) != len(set(ids)):
-            raise ValidationError("Review ids must be unique within a clinic.")
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise ValidationError(M["duplicate_review"].format(ids=", ".join(map(repr, repeated))))
 
 
 def dump_loaded(record: dict) -> dict:
@@ -165,15 +304,15 @@ def dump_loaded(record: dict) -> dict:
 def flatten_errors(
     messages: dict | list | str, prefix: str = "", whole: str = "_record"
 ) -> list[tuple[str, str]]:
-    """Turn marshmallow's nested error dict into (field path, reason) pairs.
+    """Turn marshmallow's nested error dict into (field path, reason) pairs, reasons in plain words.
 
-    ``{"address": {"city": ["Missing data"]}}`` becomes ``[("address.city", "Missing data")]``;
-    an error about the whole input is named `whole`.
+    ``{"address": {"city": ["Enter $label."]}}`` becomes ``[("address.city", "Enter the city.")]``
+    (labels from the message catalogue); an error about the whole input is named `whole`.
     """
     if isinstance(messages, list):
         return [pair for m in messages for pair in flatten_errors(m, prefix, whole)]
     if not isinstance(messages, dict):
-        return [(prefix or whole, str(messages))]
+        return [(prefix or whole, describe(prefix or whole, str(messages)))]
     out = []
     for key, value in messages.items():
         path = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)

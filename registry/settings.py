@@ -36,6 +36,8 @@ class Settings:
     index_shards: int = 1
     index_replicas: int = 0
     indexer_workers: int | None = None  # None: one process per core but one, at least two
+    mail_url: str = f"file://{ROOT / 'var' / 'mail'}"  # see registry/mail.py
+    mail_from: str = "Provider Directory <no-reply@localhost>"
 
     @property
     def articles_index(self) -> str:
@@ -60,6 +62,8 @@ class Settings:
             index_shards=int(env.get("INDEX_SHARDS", defaults.index_shards)),
             index_replicas=int(env.get("INDEX_REPLICAS", defaults.index_replicas)),
             indexer_workers=int(env["INDEXER_WORKERS"]) if env.get("INDEXER_WORKERS") else None,
+            mail_url=env.get("DIRECTORY_MAIL_URL", defaults.mail_url),
+            mail_from=env.get("DIRECTORY_MAIL_FROM", defaults.mail_from),
         )
 
 

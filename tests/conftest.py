@@ -93,6 +93,7 @@ def settings(es_url: str, alias: str, tmp_path: Path, database_url: str) -> Sett
         index=alias,
         database_url=database_url,
         geocode_cache=tmp_path / "geocode-cache.json",
+        mail_url=f"file://{tmp_path / 'mail'}",
     )
 
 
@@ -142,6 +143,7 @@ def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factor
             index=unique_alias("fixtures"),
             database_url=url,
             geocode_cache=tmp / "geocode-cache.json",
+            mail_url=f"file://{tmp / 'mail'}",
         )
         engine = db.open_store(settings.database_url)
         report = load_files(

@@ -40,6 +40,7 @@ def clinic_directory(es_url, es, geocoder, tmp_path_factory, fresh_store, new_al
             index=new_alias("clinics"),
             database_url=url,
             geocode_cache=tmp / "geocode-cache.json",
+            mail_url=f"file://{tmp / 'mail'}",
         )
         engine = open_store(url)
         load_files([MALFORMED], engine, es, settings.index, geocoder, progress=False)

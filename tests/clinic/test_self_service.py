@@ -192,7 +192,9 @@ def test_field_errors_are_precise_and_input_is_kept(clinic_a, h):
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
     assert 'value="Kept Name"' in html and 'value="not a url"' in html
-    assert "Not a valid URL" in html and "closes before it opens" in html and "max is below min" in html
+    assert "Enter the website as a web address" in html
+    assert "17:00-09:00 closes before it opens" in html
+    assert "The highest price must be the same as or more than the lowest price" in html
 
 
 def test_two_concurrent_saves_one_wins_one_conflicts(clinic_app, clinic_a, h):

@@ -2,6 +2,7 @@ import json
 from pathlib import Path
 
 import orjson
+import pytest
 from marshmallow import fields
 
 from registry.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
@@ -44,10 +45,10 @@ def test_every_problem_is_named_by_its_field_path():
     }
     errors = errors_of(bad)
     assert "laser-tattoo" in errors["treatments"]
-    assert errors["price_range.max"] == "max is below min."
+    assert errors["price_range.max"] == "The highest price must be the same as or more than the lowest price."
     assert "reviews.0.rating" in errors
     assert "Mars/Olympus" in errors["hours.timezone"]
-    assert errors["colour"] == "Unknown field."
+    assert errors["colour"].startswith("This is not part of the record")
 
 
 def test_hours_must_close_after_they_open():
@@ -96,3 +97,36 @@ def test_dates_and_times_are_the_only_fields_load_leaves_unready_for_json():
 
     paths = set(temporal(ClinicRecord()))
     assert paths == {"updated_at", "certifications.verified_at", "certifications.expires", "reviews.date"}
+
+
+@pytest.mark.parametrize(
+    "name, reason",
+    [
+        ("Glow\x00Studio", "invisible control character"),
+        ("Glow \udcff Studio", "broken character"),
+        ("   ", "cannot be left blank"),
+        ("\t\n", "cannot be left blank"),
+        ("x" * 201, "200 characters or fewer"),
+    ],
+)
+def test_text_that_cannot_be_stored_indexed_or_exported_is_refused_by_name(name, reason):
+    assert reason in errors_of({**VALID, "name": name})["name"]
+
+
+def test_text_is_normalised_and_trimmed():
+    record = ClinicRecord().load(
+        {
+            **VALID,
+            "name": "  Cafe\u0301\tGlow  ",  # decomposed accent, a tab
+            "description": "Line one\r\nLine two\twith a tab",
+        }
+    )
+    assert record["name"] == "Café Glow"
+    assert record["description"] == "Line one\nLine two\twith a tab"
+
+
+def test_nested_text_is_sanitised_too():
+    errors = errors_of(
+        {**VALID, "reviews": [{"id": "r1", "rating": 5, "date": "2026-01-02", "text": "a\x1bb"}]}
+    )
+    assert errors["reviews.0.text"].startswith("The review text of review 1 contains an invisible control")
