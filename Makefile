@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ESNODE := $(PY) tools/esnode.py
-ASSETS := static/vendor/leaflet/leaflet.js
+ASSETS := static/vendor/leaflet/leaflet.js static/vendor/leaflet.markercluster/leaflet.markercluster.js
 
 .DEFAULT_GOAL := help
 .PHONY: help run test es es-stop es-status load lint bench clean assets browser pg
@@ -22,9 +22,11 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(ASSETS): node_modules/.installed
-	mkdir -p static/vendor/leaflet
+$(ASSETS) &: node_modules/.installed
+	mkdir -p static/vendor/leaflet static/vendor/leaflet.markercluster
 	cp -r node_modules/leaflet/dist/. static/vendor/leaflet/
+	cp node_modules/leaflet.markercluster/dist/*.js node_modules/leaflet.markercluster/dist/*.css \
+		static/vendor/leaflet.markercluster/
 
 assets: $(ASSETS) ## Copy front-end packages from node_modules into static/vendor
 
