@@ -43,7 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
         make_geocoder(settings.geocoder, gazetteer_cache=settings.gazetteer_cache)
     )
 
-    from directory import clinic, health, learn, pages, partners, problems, ratelimit, site
+    from directory import clinic, health, learn, pages, partners, present, problems, ratelimit, site
     from directory.api import blp as api_blueprint
 
     api = DirectoryApi(
@@ -64,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(learn.bp)
+    present.init_app(app)
     clinic.init_app(app, ROOT)
 
     app.register_error_handler(HTTPException, problems.handle_http_exception)

@@ -15,9 +15,9 @@ from babel.numbers import format_currency
 from flask import Flask
 
 from directory.jsonld import DAY_NAMES
-from indexer import vocabulary
-from indexer.derive import week_minutes
-from indexer.schema import DAYS
+from registry import vocabulary
+from registry.derive import week_minutes
+from registry.schema import DAYS
 
 LOCALE = "en_US"
 WEEK = 7 * 1440

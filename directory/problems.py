@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 
 from flask import Response, current_app, render_template, request
+from flask_wtf.csrf import CSRFError
+from markupsafe import escape
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from directory.search.errors import CursorError, PlaceNotFound
@@ -66,12 +68,56 @@ def wants_problem() -> bool:
     return request.path.startswith("/api/")
 
 
+# What an error page says to people, by status; codes not listed keep their own description.
+PAGE_TEXT = {
+    403: ("This page is not yours to see", "You are signed in with an account that cannot open it."),
+    404: (
+        "We can’t find that page",
+        "The address may be mistyped, or the page may have moved. A clinic that changed its name "
+        "keeps its old address, so try searching for it.",
+    ),
+    405: ("That did not work", "This page cannot be used that way. Go back and try again."),
+    410: ("This link no longer works", "It has been used already or has expired."),
+    429: ("Too many requests", "Please wait a minute, then try again."),
+    500: (
+        "Something went wrong on our side",
+        "We have been told about it. Please try again in a moment; what you were looking at is safe.",
+    ),
+    503: ("Search is unavailable for a moment", "Please try again in a minute."),
+}
+CSRF_TEXT = (
+    "This form has expired",
+    "For your security a form works for a limited time. Go back, reload the page and send it again.",
+)
+PLAIN_PAGE = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{title} · Provider Directory</title>'
+    '</head><body><main><h1>{title}</h1><p>{message}</p><p><a href="/">Go to the home page</a></p>'
+    "</main></body></html>"
+)
+
+
+def error_page(error: HTTPException):
+    """The site's error page (header, navigation, a search box); plain HTML if even that fails."""
+    heading, message = (
+        CSRF_TEXT
+        if isinstance(error, CSRFError)
+        else PAGE_TEXT.get(error.code, (error.name, error.description))
+    )
+    if error.code in (400, 503) and error.description and not isinstance(error, CSRFError):
+        message = error.description  # our own words, written where the error was raised
+    try:
+        return render_template("error.html", error=error, heading=heading, message=message), error.code
+    except Exception:  # noqa: BLE001 - e.g. the store is down and the page cannot load the account
+        current_app.logger.exception("the error page could not be drawn")
+        return PLAIN_PAGE.format(title=escape(heading), message=escape(message)), error.code
+
+
 def handle_http_exception(error: HTTPException):
     """API paths get problem+json naming the offending parameters; pages get an HTML page."""
     if not wants_problem():
-        if error.code and error.code >= 500:
+        if error.code and error.code >= 500 and error.code != 503:
             error = InternalServerError()
-        return render_template("error.html", error=error), error.code
+        return error_page(error)
     data = getattr(error, "data", None) or {}
     errors = parameter_errors(data["messages"]) if "messages" in data else None
     detail = data.get("message") or (None if errors else error.description)
@@ -85,7 +131,7 @@ def handle_unexpected(error: Exception):
     current_app.logger.exception("unhandled error", exc_info=error)
     if wants_problem():
         return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
-    return render_template("error.html", error=InternalServerError()), 500
+    return error_page(InternalServerError())
 
 
 def handle_search_unavailable(error: Exception):
@@ -94,7 +140,7 @@ def handle_search_unavailable(error: Exception):
     detail = "Search is temporarily unavailable. Please try again in a moment."
     if wants_problem():
         return problem(503, "Service Unavailable", detail, headers={"Retry-After": "30"})
-    return render_template("error.html", error=ServiceUnavailable(detail)), 503
+    return error_page(ServiceUnavailable(detail))
 
 
 def handle_search_error(error):

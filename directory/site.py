@@ -1,11 +1,12 @@
-"""Site-wide files: robots.txt, the sitemaps (an index of 50,000-URL files), the API reference."""
+"""Site-wide files and pages: robots.txt, the sitemaps (an index of 50,000-URL files), the API
+reference, the favicon browsers ask for at the root, and "How we verify"."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, render_template, url_for
+from flask import Blueprint, Response, abort, current_app, render_template, send_from_directory, url_for
 
 from directory.context import store
-from registry import listings
+from registry import listings, vocabulary
 from registry.derive import profile_slug
 
 bp = Blueprint("site", __name__)
@@ -78,3 +79,14 @@ def api_docs():
     """Human-readable reference generated from the same OpenAPI document partners download."""
     spec = current_app.extensions["api"].spec.to_dict()
     return render_template("api_docs.html", spec=spec)
+
+
+@bp.get("/how-we-verify")
+def how_we_verify():
+    """What "verified" means for a credential and for a review, how expiry is checked, reporting."""
+    return render_template("how_we_verify.html", certifications=vocabulary.certifications())
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    return send_from_directory(current_app.static_folder, "icons/favicon.ico", max_age=7 * 86400)
