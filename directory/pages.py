@@ -14,18 +14,17 @@ from elasticsearch import ApiError, TransportError
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from directory import jsonld
+from directory import jsonld, refine
 from directory.context import geocoder, search_providers, store
 from directory.listing import ReviewArgs, provider_detail
 from directory.search import CursorError, PlaceNotFound, Results, SearchQuery, resolve_place
-from directory.search.args import UNITS_KM, query_from_args
+from directory.search.args import query_from_args
 from registry import photos, vocabulary
 from registry.derive import id_from_slug
 from registry.models import REPORT_KINDS
 
 bp = Blueprint("pages", __name__)
 
-RADIUS_STEPS_MI = (5, 10, 25, 50, 100)
 DEFAULT_TILES = "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
 
 
@@ -58,16 +57,25 @@ def toggled(key: str, value: str) -> list[str]:
 def home():
     from directory.learn import all_articles
 
-    return render_template(
-        "home.html", treatments=vocabulary.treatments(), args=request.args, articles=all_articles()[:4]
-    )
+    return render_template("home.html", articles=all_articles()[:4])
+
+
+PLACE_MISSING = "Enter a city, ZIP code or address, or use “Near me”."
 
 
 @bp.get("/search")
 def search_page():
     """Results list, facets, sort, paging and map for the API's search parameters."""
     query = query_from_args(request.args)
+    if place_left_blank(query):
+        return render_search(query, errors={"location": [PLACE_MISSING]})
     return render_search(query, search_providers(query))
+
+
+def place_left_blank(query: SearchQuery) -> bool:
+    """A place box sent empty (or only spaces) with nothing else to search by."""
+    sent = request.args.get("location")
+    return sent is not None and not sent.strip() and query.lat is None and not query.bbox and not query.q
 
 
 @bp.errorhandler(ValidationError)
@@ -77,7 +85,7 @@ def invalid_search(error: ValidationError):
 
 @bp.errorhandler(PlaceNotFound)
 def unknown_place(error: PlaceNotFound):
-    errors = {"location": [f"We could not find “{error.place}”."]}
+    errors = {"location": [f"We could not find “{error.place[:100]}”."]}
     return render_search(query_from_args(request.args), errors=errors, suggestions=error.suggestions)
 
 
@@ -95,46 +103,46 @@ def render_search(
     suggestions: list[str] | None = None,
 ):
     """The search page: results, or the form with what is wrong (400)."""
-    page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and int(page) > 0 else 1
+    shown = results is not None and not errors
     return render_template(
         "search.html",
         args=request.args,
         query=query,
-        results=results,
+        results=results if shown else None,
         errors=errors or {},
         suggestions=suggestions,
-        page=page,
-        wider=wider_radius(query) if results and not results.total else None,
-        treatments=vocabulary.treatments(),
+        ways_out=refine.ways_out(query) if shown and not results.total else [],
+        counts=refine.facet_counts(results.facets if shown else None),
+        has_filters=query is not None and refine.has_filters(query),
         certifications=vocabulary.certifications(),
-        map_points=map_points(results),
-        tile_url=current_app.config.get("TILE_URL", DEFAULT_TILES),
+        map_data=map_data(query, results) if shown else {},
+        card_photos=photos.first_published(store(), [p["id"] for p in results.items]) if shown else {},
     ), 400 if errors else 200
 
 
-def wider_radius(query: SearchQuery | None) -> str | None:
-    """The next radius step up for an empty result, e.g. '50mi', or None at the maximum."""
-    if query is None or query.origin is None or query.bbox:
-        return None
-    miles = query.radius / UNITS_KM["mi"]
-    return next((f"{step}mi" for step in RADIUS_STEPS_MI if step > miles + 0.01), None)
-
-
-def map_points(results) -> list[dict]:
-    if not results:
-        return []
-    return [
-        {
-            "id": p["id"],
-            "name": p["name"],
-            "lat": p["location"]["lat"],
-            "lon": p["location"]["lon"],
-            "url": url_for("pages.profile", slug=p["slug"]),
-            "rating": p["rating"]["average"],
-        }
-        for p in results.items
-    ]
+def map_data(query: SearchQuery, results: Results) -> dict:
+    """What the results map draws: numbered markers like the cards, and the search centre."""
+    first = (query.page - 1) * query.limit + 1
+    near_me = query.location is None and query.origin is not None
+    return {
+        "tiles": current_app.config.get("TILE_URL", DEFAULT_TILES),
+        "origin": results.origin,
+        "origin_label": "You are here" if near_me else f"Search centre: {(query.location or '')[:100]}",
+        "points": [
+            {
+                "id": p["id"],
+                "n": first + i,
+                "name": p["name"],
+                "lat": p["location"]["lat"],
+                "lon": p["location"]["lon"],
+                "url": url_for("pages.profile", slug=p["slug"]),
+                "where": f"{p['address']['city']}, {p['address']['state']}",
+                "rating": p["rating"]["average"],
+                "reviews": p["rating"]["count"],
+            }
+            for i, p in enumerate(results.items)
+        ],
+    }
 
 
 @bp.get("/providers/<slug>")
@@ -149,6 +157,8 @@ def profile(slug: str):
         abort(404)
     if detail["slug"] != slug:  # renamed or moved: send people to the current address
         return redirect(url_for("pages.profile", slug=detail["slug"], **request.args), 301)
+    if detail["reviews"]["page"] > detail["reviews"]["pages"]:  # past the last page: show the last
+        return redirect(url_with(review_page=detail["reviews"]["pages"]) + "#reviews")
     url = url_for("pages.profile", slug=slug, _external=True)
     return render_template(
         "profile.html",

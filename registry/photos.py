@@ -25,6 +25,22 @@ def of_clinic(engine: Engine, clinic_id: str, published_only: bool = False) -> l
         return list(session.scalars(query.order_by(Photo.position, Photo.id)))
 
 
+def first_published(engine: Engine, clinic_ids: list[str]) -> dict[str, Photo]:
+    """The first published photo of each of these listings (one query), for result cards."""
+    if not clinic_ids:
+        return {}
+    query = (
+        select(Photo)
+        .where(Photo.clinic_id.in_(clinic_ids), Photo.consent.is_(True))
+        .order_by(Photo.position, Photo.id)
+    )
+    first: dict[str, Photo] = {}
+    with Session(engine) as session:
+        for photo in session.scalars(query):
+            first.setdefault(photo.clinic_id, photo)
+    return first
+
+
 def published(engine: Engine, file_key: str) -> Photo | None:
     """The photo stored under `file_key`, if it may be shown to the public."""
     with Session(engine) as session:

@@ -11,6 +11,7 @@ from directory.search.query import (
     DEFAULT_RADIUS_MI,
     KM_PER_MILE,
     MAX_RADIUS_KM,
+    MAX_WINDOW,
     SORTS,
     BBox,
     SearchQuery,
@@ -114,6 +115,14 @@ class SearchArgs(Schema):
         validate=validate.Range(1, 100),
         metadata={"description": "Results per page (1-100)."},
     )
+    page = fields.Integer(
+        load_default=1,
+        validate=validate.Range(1, MAX_WINDOW),
+        metadata={
+            "description": f"Page number (1 = first); page x limit may not pass {MAX_WINDOW:,}. "
+            "Use cursor to go deeper."
+        },
+    )
     cursor = fields.String(
         validate=validate.Length(max=500), metadata={"description": "next_cursor of the previous page."}
     )
@@ -131,6 +140,13 @@ class SearchArgs(Schema):
         has_point = "lat" in data or "location" in data
         if data.get("sort") == "distance" and not has_point:
             raise ValidationError("Sorting by distance needs lat/lon or location.", "sort")
+        if data.get("page", 1) > 1 and "cursor" in data:
+            raise ValidationError("Give either page or cursor, not both.", "page")
+        if data.get("page", 1) * data.get("limit", 20) > MAX_WINDOW:
+            raise ValidationError(
+                f"Numbered pages reach the first {MAX_WINDOW:,} results; narrow the search or use cursor.",
+                "page",
+            )
 
     @post_load
     def to_query(self, data: dict, **_) -> SearchQuery:

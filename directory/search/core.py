@@ -166,12 +166,23 @@ def _summary(
             "weighted": round(rating["weighted"], 3),
             "histogram": rating["histogram"],
         },
-        "certifications": [{**c, "valid": derive.is_valid_certification(c, today)} for c in certifications],
+        "certifications": [public_credential(c, today) for c in certifications],
         "treatments": [{"code": t, "name": vocabulary.treatments().get(t, t)} for t in treatments],
         "price_range": price,
         "contact": contact,
         "hours": hours,
         "updated_at": updated_at,
+    }
+
+
+def public_credential(cert: dict, today: date) -> dict:
+    """A credential as shown: named and with its issuer even when the listing gave only the code."""
+    known = vocabulary.certifications().get(cert["code"], {})
+    return {
+        **cert,
+        "name": cert.get("name") or known.get("name") or cert["code"],
+        "issuer": cert.get("issuer") or known.get("issuer"),
+        "valid": derive.is_valid_certification(cert, today),
     }
 
 

@@ -15,6 +15,7 @@ KM_PER_MILE = 1.609344
 DEFAULT_RADIUS_MI = 25
 DEFAULT_RADIUS_KM = DEFAULT_RADIUS_MI * KM_PER_MILE
 MAX_RADIUS_KM = 100 * KM_PER_MILE
+MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: numbered pages stop at this result
 SORTS = ("best", "distance", "rating")
 
 # Ranking for sort=best, a product of independent factors (see explain_factors):
@@ -71,6 +72,7 @@ class SearchQuery:
     open_now: bool = False
     sort: str = "best"
     limit: int = 20
+    page: int = 1  # numbered pages (people); cursors (partners) reach any depth at the same cost
     cursor: str | None = None
     explain: bool = False
     facets: bool = True
@@ -81,7 +83,7 @@ class SearchQuery:
 
     def fingerprint(self) -> dict:
         """What makes two requests the same result list (paging parameters excluded)."""
-        skip = {"cursor", "limit", "explain", "facets", "location"}
+        skip = {"cursor", "page", "limit", "explain", "facets", "location"}
         return {k: v for k, v in self.__dict__.items() if k not in skip and v not in (None, [], False)}
 
 
@@ -297,6 +299,8 @@ def search_body(query: SearchQuery, base: dict, today: str, search_after: list |
     }
     if search_after:
         body["search_after"] = search_after
+    elif query.page > 1:
+        body["from"] = (query.page - 1) * query.limit
     return body
 
 

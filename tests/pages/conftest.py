@@ -18,9 +18,9 @@ def live_server(directory_settings, serve_app, no_tiles):
 
 
 VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1280, "height": 900}},
+    "desktop": {"viewport": {"width": 1366, "height": 900}},
     "phone": {
-        "viewport": {"width": 360, "height": 740},
+        "viewport": {"width": 390, "height": 844},
         "is_mobile": True,
         "has_touch": True,
         "device_scale_factor": 2,
