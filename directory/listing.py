@@ -40,6 +40,8 @@ def provider_detail(
     total = listing.ratings.count
     detail = listing_summary(listing.record, listing.ratings, date.today())
     detail["description"] = listing.record.get("description", "")
+    for shown, stored in zip(detail["certifications"], listing.record.get("certifications", []), strict=True):
+        shown["verified_at"] = stored.get("verified_at")  # "Verified on May 5, 2026"
     detail["reviews"] = {
         "total": total,
         "page": review_page,

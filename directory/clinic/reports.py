@@ -24,12 +24,15 @@ def report(slug: str):
     if not listings.exists(store(), clinic_id):
         abort(404)
     if kind not in REPORT_KINDS or not 5 <= len(message) <= 2000:
-        flash("Please choose what is wrong and describe it in a few words (up to 2,000 characters).", "error")
+        flash(
+            "Please choose what is wrong and describe it in a few words (up to 2,000 characters).",
+            "report-error",  # shown beside the form, where the visitor is (not atop the page)
+        )
         return redirect(url_for("pages.profile", slug=slug) + "#report")
     limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
     if not limiter.hit(parse(REPORT_LIMIT), "report", request.remote_addr or "?"):
         abort(429)
     contact = request.form.get("contact", "").strip()[:254] or None
     moderation.report(store(), clinic_id, kind, message, contact)
-    flash("Thank you. Our team will look into it.")
+    flash("Thank you. Your report has reached our team, and we will look into it.", "report")
     return redirect(url_for("pages.profile", slug=slug) + "#report")
