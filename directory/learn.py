@@ -100,7 +100,7 @@ class ProviderBlock:
 
     article: Article
     location: str = ""
-    # Set when searching near somewhere: the place as typed, or "your location" for lat/lon.
+    # The place as typed, or "your location" for lat/lon; None until a place is given.
     place: str | None = None
     radius_mi: int = 0
     providers: list[dict] = field(default_factory=list)
@@ -120,14 +120,19 @@ def provider_block(article: Article) -> ProviderBlock:
     except ValidationError:
         block.error = "Enter a ZIP code or a city and state, like 28202 or Charlotte, NC."
         return block
-    near = place.location is not None or place.lat is not None
+    if place.location is None and place.lat is None:
+        # No place known: ask for one. Clinics picked from anywhere would only mislead.
+        block.see_all = url_for(
+            "pages.search_page", treatment=article.treatment, qualified="true", sort="rating"
+        )
+        return block
     query = SearchQuery(
         lat=place.lat,
         lon=place.lon,
         location=place.location,
         treatment=[article.treatment],
         qualified=True,
-        sort="best" if near else "rating",
+        sort="best",
         limit=BLOCK_SIZE,
         facets=False,
     )
@@ -138,7 +143,6 @@ def provider_block(article: Article) -> ProviderBlock:
         location=place.location,
         lat=place.lat,
         lon=place.lon,
-        sort=None if near else "rating",
     )
     try:
         results = search_providers(query)
@@ -150,9 +154,8 @@ def provider_block(article: Article) -> ProviderBlock:
         current_app.logger.warning("provider block unavailable", exc_info=True)
         block.unavailable = True
         return block
-    if near:
-        block.place = place.location or "your location"
-        block.radius_mi = round(query.radius / UNITS_KM["mi"])
+    block.place = place.location or "your location"
+    block.radius_mi = round(query.radius / UNITS_KM["mi"])
     block.providers, block.total = results.items, results.total
     return block
 
