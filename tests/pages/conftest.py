@@ -1,13 +1,8 @@
-"""A live server on the session's fixture directory, viewports, axe-core."""
-
-from pathlib import Path
+"""A live server on the session's fixture directory, and pages on a desktop and a phone."""
 
 import pytest
 
 from directory import create_app
-
-ARTIFACTS = Path(__file__).parents[2] / "test-artifacts"
-AXE = Path(__file__).parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture(scope="session")
@@ -17,33 +12,10 @@ def live_server(directory_settings, serve_app, no_tiles):
         yield url
 
 
-VIEWPORTS = {
-    "desktop": {"viewport": {"width": 1366, "height": 900}},
-    "phone": {
-        "viewport": {"width": 390, "height": 844},
-        "is_mobile": True,
-        "has_touch": True,
-        "device_scale_factor": 2,
-    },
-}
-
-
-@pytest.fixture(scope="session")
-def viewports() -> dict:
-    return VIEWPORTS
-
-
-@pytest.fixture(scope="session")
-def artifacts() -> Path:
-    """Screenshots kept for people to look at (CI keeps test-artifacts/)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return ARTIFACTS
-
-
-@pytest.fixture(params=list(VIEWPORTS))
-def page(request, browser):
+@pytest.fixture(params=["desktop", "phone"])
+def page(request, browser, viewports):
     """A fresh page, once on a desktop-sized and once on a phone-sized window."""
-    context = browser.new_context(**VIEWPORTS[request.param])
+    context = browser.new_context(**viewports[request.param])
     page = context.new_page()
     page.viewport_name = request.param
     errors = []
@@ -55,22 +27,7 @@ def page(request, browser):
 
 
 @pytest.fixture
-def desktop(browser):
-    context = browser.new_context(**VIEWPORTS["desktop"])
+def desktop(browser, viewports):
+    context = browser.new_context(**viewports["desktop"])
     yield context.new_page()
     context.close()
-
-
-@pytest.fixture
-def axe():
-    def check(page) -> list[dict]:
-        """Serious or critical accessibility violations axe-core finds on the page."""
-        page.add_script_tag(path=str(AXE))
-        result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-        return [
-            {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-            for v in result["violations"]
-            if v["impact"] in ("serious", "critical")
-        ]
-
-    return check
