@@ -35,8 +35,9 @@ class Certification(Schema):
     name = fields.String(allow_none=True)
     issuer = fields.String(allow_none=True)
     verified = fields.Boolean()
-    verified_at = fields.DateTime(
-        allow_none=True, metadata={"description": "When our team verified it (provider detail only)."}
+    verified_at = fields.String(
+        allow_none=True,
+        metadata={"description": "When our team verified it, ISO 8601 (provider detail only)."},
     )
     expires = fields.Date(allow_none=True)
     valid = fields.Boolean(metadata={"description": "Verified and not expired today."})

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_datetime
 
 from directory.present import DAY_NAMES, LOCALE, money, span_text, zone_name
-from indexer import vocabulary
+from registry import vocabulary
 
 ACTIONS = {
     "edit": "Listing edited",

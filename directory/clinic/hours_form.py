@@ -13,7 +13,7 @@ from zoneinfo import available_timezones
 from werkzeug.datastructures import MultiDict
 
 from directory.present import zone_name
-from indexer.schema import DAYS
+from registry.schema import DAYS
 
 EXTRA_RANGES = 1  # empty ranges offered per day, so a second range can be added without JavaScript
 RANGE_FIELD = re.compile(r"^hours\.(mon|tue|wed|thu|fri|sat|sun)\.(\d+)\.(open|close)$")
