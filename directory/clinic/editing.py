@@ -3,9 +3,12 @@ listing-edit service with the version it was opened with) and the listing's audi
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from directory.clinic import history, hours_form
 from directory.clinic.access import actor, bp, target_clinic
 from directory.clinic.listing_form import (
     EXTRA_CERT_ROWS,
@@ -17,8 +20,8 @@ from directory.clinic.listing_form import (
 )
 from directory.context import geocoder, index_changes, store
 from registry import listings, moderation, vocabulary
+from registry.derive import is_valid_certification, profile_slug
 from registry.geocode import geocode_address
-from registry.schema import DAYS
 
 
 @bp.route("/clinic/listing", methods=["GET", "POST"])
@@ -128,7 +131,9 @@ def render_listing(
         location=location,
         notice=notice,
         conflict=conflict,
-        days=DAYS,
+        hours=hours_form.template_data(values),
+        lapsed=lapsed_credentials(current),
+        today=date.today().isoformat(),
         treatments=vocabulary.treatments(),
         certifications=vocabulary.certifications(),
         name=current["name"],
@@ -137,9 +142,33 @@ def render_listing(
     )
 
 
+def lapsed_credentials(record: dict) -> list[dict]:
+    """Verified credentials past their expiry date: the clinic must renew them (defect 3)."""
+    today = date.today()
+    names = vocabulary.certifications()
+    return [
+        {**c, "name": c.get("name") or names.get(c["code"], {}).get("name", c["code"])}
+        for c in record.get("certifications", [])
+        if c.get("verified") and not is_valid_certification(c, today)
+    ]
+
+
+@bp.get("/clinic/public")
+@login_required
+def public_page():
+    """ "View my public page": the listing's profile, as consumers see it."""
+    stored = listings.get(store(), target_clinic())
+    if stored is None:
+        abort(404)
+    return redirect(url_for("pages.profile", slug=profile_slug(stored.record)))
+
+
 @bp.get("/clinic/audit")
 @login_required
 def audit_trail():
+    """The listing's change history, in words and in the clinic's own time zone."""
     clinic_id = target_clinic()
-    entries = moderation.audit_trail(store(), clinic_id)
-    return render_template("clinic/audit.html", entries=entries, clinic_id=clinic_id)
+    stored = listings.get(store(), clinic_id)
+    zone = ((stored.record.get("hours") or {}).get("timezone")) if stored else None
+    changes = [history.describe(entry, zone) for entry in moderation.audit_trail(store(), clinic_id)]
+    return render_template("clinic/audit.html", changes=changes, clinic_id=clinic_id)

@@ -109,3 +109,42 @@ def spans(ranges: dict[str, list[tuple[str, str]]], closed: set[str]) -> dict[st
 
 def _close(start: str, end: str) -> str:
     return "24:00" if end == "00:00" and start not in ("", "00:00") else end
+
+
+def values_from_record(record: dict) -> dict:
+    """The form's hours values for a stored listing (no hours yet: nothing ticked, a likely zone)."""
+    hours = record.get("hours")
+    return {
+        "hours.timezone": default_zone(record),
+        "hours.ranges": ranges_from_record(hours),
+        "hours.closed": {day for day in DAYS if hours and not hours.get(day)},
+    }
+
+
+def values_from_form(form: MultiDict) -> dict:
+    ranges, closed = ranges_from_form(form)
+    return {
+        "hours.timezone": form.get("hours.timezone", "").strip(),
+        "hours.ranges": ranges,
+        "hours.closed": closed,
+    }
+
+
+def record_hours(values: dict) -> dict | None:
+    """The record's `hours`; None when no day has times and none is marked closed (not listed)."""
+    ranges, closed = values["hours.ranges"], values["hours.closed"]
+    if not closed and not any(ranges.values()):
+        return None
+    return {"timezone": values["hours.timezone"], **spans(ranges, closed)}
+
+
+def template_data(values: dict) -> dict:
+    """What clinic/_hours.html draws."""
+    zone = values["hours.timezone"]
+    return {
+        "ranges": values["hours.ranges"],
+        "closed": values["hours.closed"],
+        "zone": zone,
+        "zones": zone_choices(zone),
+        "extra": EXTRA_RANGES,
+    }

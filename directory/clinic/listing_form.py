@@ -1,7 +1,7 @@
 """The listing form <-> the clinic record, validated by the same ClinicRecord schema as feeds.
 
-Form field names follow the record's paths ("address.city", "hours.mon",
-"certifications-0-code"), so a schema error lands next to the input that caused it.
+Form field names follow the record's paths ("address.city", "certifications-0-code"; opening
+hours as time pickers, see hours_form), so a schema error lands next to the input that caused it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
-from registry.schema import DAYS, ClinicRecord, ValidationError, flatten_errors
+from directory.clinic import hours_form
+from registry.schema import ClinicRecord, ValidationError, flatten_errors
 
 SCHEMA = ClinicRecord()
 ADDRESS_FIELDS = ("street", "city", "state", "postal_code", "country")
@@ -35,10 +36,7 @@ def values_from_record(record: dict) -> dict:
     values = {k: record.get(k) or "" for k in ("name", "description", "phone", "website", "email")}
     for key in ADDRESS_FIELDS:
         values[f"address.{key}"] = record["address"].get(key) or ""
-    hours = record.get("hours") or {}
-    values["hours.timezone"] = hours.get("timezone", "America/New_York")
-    for day in DAYS:
-        values[f"hours.{day}"] = ", ".join(hours.get(day) or [])
+    values.update(hours_form.values_from_record(record))
     price = record.get("price_range") or {}
     values["price_range.min"] = _number(price.get("min"))
     values["price_range.max"] = _number(price.get("max"))
@@ -61,9 +59,8 @@ def values_from_form(form: MultiDict) -> dict:
     values = {k: form.get(k, "").strip() for k in ("name", "description", "phone", "website", "email")}
     for key in ADDRESS_FIELDS:
         values[f"address.{key}"] = form.get(f"address.{key}", "").strip()
+    values.update(hours_form.values_from_form(form))
     for key in (
-        "hours.timezone",
-        *(f"hours.{d}" for d in DAYS),
         "price_range.min",
         "price_range.max",
         "price_range.currency",
@@ -109,10 +106,7 @@ def build_record(values: dict, current: dict) -> ListingForm:
         "phone": values["phone"] or None,
         "website": values["website"] or None,
         "email": values["email"] or None,
-        "hours": {
-            "timezone": values["hours.timezone"],
-            **{d: [s.strip() for s in values[f"hours.{d}"].split(",") if s.strip()] for d in DAYS},
-        },
+        "hours": hours_form.record_hours(values),
         "treatments": values["treatments"],
         "price_range": _price(values),
         "certifications": certs,
@@ -124,7 +118,8 @@ def build_record(values: dict, current: dict) -> ListingForm:
     try:
         form.record = SCHEMA.load({k: v for k, v in raw.items() if v is not None or k == "location"})
     except ValidationError as err:
-        form.errors = {_field_name(path): reason for path, reason in flatten_errors(err.messages)}
+        for path, reason in flatten_errors(err.messages):
+            form.errors.setdefault(_field_name(path), reason)  # the first problem of each field
     return form
 
 
@@ -146,9 +141,12 @@ def _cert_key(cert: dict) -> tuple:
 
 
 def _field_name(path: str) -> str:
-    """'certifications.1.expires' -> 'certifications-1-expires'; other paths are field names."""
+    """'certifications.1.expires' -> 'certifications-1-expires'; 'hours.mon.0' -> 'hours.mon' (the
+    day's group of pickers); other paths are field names."""
     match = re.match(r"^certifications\.(\d+)\.(\w+)$", path)
-    return f"certifications-{match.group(1)}-{match.group(2)}" if match else path
+    if match:
+        return f"certifications-{match.group(1)}-{match.group(2)}"
+    return re.sub(r"^(hours\.[a-z]{3})\.\d+$", r"\1", path)
 
 
 def address_changed(record: dict, current: dict) -> bool:

@@ -9,7 +9,7 @@ issues a new link and a new password.
 
 import re
 import shutil
-from html import unescape
+from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -126,19 +126,57 @@ def admin(clinic_app):
     return sign_up(clinic_app, None, "admin@directory.test")
 
 
+class _FormParser(HTMLParser):
+    """Collects what a browser would submit: named fields, ticked boxes, chosen options."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.fields: dict[str, list[str]] = {}
+        self.select: str | None = None
+        self.options: list[tuple[str, bool]] = []
+        self.textarea: str | None = None
+
+    def add(self, name: str, value: str) -> None:
+        self.fields.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name and "disabled" not in a:
+            kind = a.get("type", "text")
+            if kind in ("checkbox", "radio"):
+                if "checked" in a:
+                    self.add(name, a.get("value", "on"))
+            elif kind not in ("submit", "button", "file"):
+                self.add(name, a.get("value", ""))
+        elif tag == "select" and name:
+            self.select, self.options = name, []
+        elif tag == "option" and self.select:
+            self.options.append((a.get("value", ""), "selected" in a))
+        elif tag == "textarea" and name:
+            self.textarea = name
+            self.add(name, "")
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.fields[self.textarea][-1] += data
+
+    def handle_endtag(self, tag):
+        if tag == "select" and self.select:
+            chosen = [v for v, selected in self.options if selected] or [v for v, _ in self.options[:1]]
+            self.add(self.select, chosen[0] if chosen else "")
+            self.select = None
+        elif tag == "textarea":
+            self.textarea = None
+
+
 def form_fields(html: str) -> dict:
     """The listing form's current values as the browser would submit them."""
-    fields = {}
-    for tag in re.findall(r"<input[^>]*>", html):
-        named = re.search(r'name="([^"]+)"[^>]*value="([^"]*)"', tag)
-        if named and 'type="checkbox"' not in tag and named.group(1) != "pin_moved":
-            fields[named.group(1)] = unescape(named.group(2))
-    for name, body in re.findall(r'<textarea name="([^"]+)"[^>]*>(.*?)</textarea>', html, re.S):
-        fields[name] = unescape(body)
-    fields["treatments"] = re.findall(r'name="treatments" value="([^"]+)" checked', html)
-    for name, options in re.findall(r'<select name="([^"]+)">(.*?)</select>', html, re.S):
-        selected = re.search(r'<option value="([^"]*)" selected>', options)
-        fields[name] = selected.group(1) if selected else ""
+    parser = _FormParser()
+    parser.feed(html.split('class="listing-form"', 1)[-1])
+    fields = {k: v if len(v) > 1 or k == "treatments" else v[0] for k, v in parser.fields.items()}
+    fields.pop("pin_moved", None)
+    fields.setdefault("treatments", [])
     return fields
 
 

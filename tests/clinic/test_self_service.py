@@ -184,7 +184,8 @@ def test_field_errors_are_precise_and_input_is_kept(clinic_a, h):
         {
             "name": "Kept Name",
             "website": "not a url",
-            "hours.mon": "17:00-09:00",
+            "hours.mon.0.open": "17:00",
+            "hours.mon.0.close": "09:00",
             "price_range.min": "500",
             "price_range.max": "100",
         },
@@ -298,7 +299,10 @@ def test_audit_trail_shows_clinic_edits_and_feed_rows_that_lost(
         ]
     assert ("clinic", "edit") in actions and ("feed", "kept-newer") in actions
     html = clinic_a.get("/clinic/audit").get_data(as_text=True)
-    assert "owner@clinic-a.test" in html and "kept-newer" in html
+    assert "owner@clinic-a.test" in html and "→ Edited By Clinic</li>" in html
+    assert "A data feed sent an older version; your newer listing was kept" in html
+    history = html.split('<ol class="history">')[1].split("</ol>")[0]
+    assert "{" not in history and "&#34;" not in history, "changes read as words, not JSON"
 
 
 def test_claimed_credential_is_unverified_until_an_admin_decides(clinic_app, clinic_a, h):
