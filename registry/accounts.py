@@ -143,3 +143,13 @@ def for_session(engine: Engine, session_id: str) -> Account | None:
     with Session(engine, expire_on_commit=False) as session:
         account = session.get(Account, int(account_id))
     return account if account is not None and account.get_id() == session_id else None
+
+
+def emails_of(engine: Engine, clinic_id: str) -> list[str]:
+    """The email addresses of a listing's staff accounts (who hears about its claims)."""
+    with Session(engine) as session:
+        return list(
+            session.scalars(
+                select(Account.email).where(Account.clinic_id == clinic_id, Account.role == "clinic")
+            )
+        )

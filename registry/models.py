@@ -168,6 +168,14 @@ class Photo(Base):
     consent: Mapped[bool] = mapped_column(Boolean)
     uploaded_by: Mapped[str] = mapped_column(String(254))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Hidden by an administrator (kept, and shown to the clinic with the reason).
+    hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hidden_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    @property
+    def public(self) -> bool:
+        return self.consent and self.hidden_at is None
 
 
 # --- people and partners --------------------------------------------------------------------

@@ -3,22 +3,72 @@ and the audit trail of a listing. (Deciding a claim changes the listing: `listin
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from registry import listings
+from registry import listings, vocabulary
 from registry.db import now
 from registry.models import AuditEntry, CredentialClaim, ListingReport
 
 
 @dataclass(frozen=True)
+class ClaimView:
+    """A claim with what an administrator checks it against: the listing and the issuer's register."""
+
+    claim: CredentialClaim
+    credential: str  # its name
+    issuer: str | None
+    expires: str | None
+    register_url: str | None  # the issuer's public register, when one is known
+    place: str  # the listing's "City, ST"
+
+
+@dataclass(frozen=True)
 class Queue:
-    claims: list[CredentialClaim]
+    claims: list[ClaimView]
     reports: list[ListingReport]
     names: dict[str, str]  # listing id -> name, for both
+
+
+def claim_views(session: Session, claims: list[CredentialClaim]) -> list[ClaimView]:
+    """Each claim beside the credential as the listing states it (issuer, expiry) and its register."""
+    records = {
+        cid: record for cid, (record, _) in listings.get_many(session, {c.clinic_id for c in claims}).items()
+    }
+    known = vocabulary.certifications()
+    views = []
+    for claim in claims:
+        record = records.get(claim.clinic_id, {})
+        stated = next(
+            (
+                c
+                for c in record.get("certifications", [])
+                if c["code"] == claim.code and (c.get("number") or None) == claim.number
+            ),
+            {},
+        )
+        info = known.get(claim.code, {})
+        address = record.get("address", {})
+        template = info.get("register_url")
+        views.append(
+            ClaimView(
+                claim=claim,
+                credential=info.get("name", claim.code),
+                issuer=stated.get("issuer") or info.get("issuer"),
+                expires=stated.get("expires"),
+                register_url=template.format_map(
+                    defaultdict(str, number=claim.number or "", state=address.get("state", ""))
+                )
+                if template
+                else None,
+                place=", ".join(p for p in (address.get("city"), address.get("state")) if p),
+            )
+        )
+    return views
 
 
 def queue(engine: Engine) -> Queue:
@@ -37,7 +87,42 @@ def queue(engine: Engine) -> Queue:
             )
         )
         names = listings.names(session, {x.clinic_id for x in [*claims, *reports]})
-    return Queue(claims, reports, names)
+        return Queue(claim_views(session, claims), reports, names)
+
+
+@dataclass(frozen=True)
+class Decisions:
+    claims: list[ClaimView]  # verified or rejected
+    reports: list[ListingReport]  # resolved
+    names: dict[str, str]
+
+
+def decisions(engine: Engine, limit: int = 100) -> Decisions:
+    """Past decisions, newest first: claims verified or rejected, reports resolved."""
+    with Session(engine, expire_on_commit=False) as session:
+        claims = list(
+            session.scalars(
+                select(CredentialClaim)
+                .where(CredentialClaim.status != "pending")
+                .order_by(CredentialClaim.decided_at.desc(), CredentialClaim.id.desc())
+                .limit(limit)
+            )
+        )
+        reports = list(
+            session.scalars(
+                select(ListingReport)
+                .where(ListingReport.status == "resolved")
+                .order_by(ListingReport.resolved_at.desc(), ListingReport.id.desc())
+                .limit(limit)
+            )
+        )
+        names = listings.names(session, {x.clinic_id for x in [*claims, *reports]})
+        return Decisions(claim_views(session, claims), reports, names)
+
+
+def claim(engine: Engine, claim_id: int) -> CredentialClaim | None:
+    with Session(engine) as session:
+        return session.get(CredentialClaim, claim_id)
 
 
 def claims_of(engine: Engine, clinic_id: str) -> list[CredentialClaim]:

@@ -15,12 +15,14 @@ from registry.db import now
 from registry.listings import audit
 from registry.models import Account, Photo
 
+PUBLIC = (Photo.consent.is_(True), Photo.hidden_at.is_(None))
+
 
 def of_clinic(engine: Engine, clinic_id: str, published_only: bool = False) -> list[Photo]:
-    """A listing's photos in their order (only those with consent to publish, if asked)."""
+    """A listing's photos in their order (only those the public may see, if asked)."""
     query = select(Photo).where(Photo.clinic_id == clinic_id)
     if published_only:
-        query = query.where(Photo.consent.is_(True))
+        query = query.where(*PUBLIC)
     with Session(engine) as session:
         return list(session.scalars(query.order_by(Photo.position, Photo.id)))
 
@@ -29,11 +31,7 @@ def first_published(engine: Engine, clinic_ids: list[str]) -> dict[str, Photo]:
     """The first published photo of each of these listings (one query), for result cards."""
     if not clinic_ids:
         return {}
-    query = (
-        select(Photo)
-        .where(Photo.clinic_id.in_(clinic_ids), Photo.consent.is_(True))
-        .order_by(Photo.position, Photo.id)
-    )
+    query = select(Photo).where(Photo.clinic_id.in_(clinic_ids), *PUBLIC).order_by(Photo.position, Photo.id)
     first: dict[str, Photo] = {}
     with Session(engine) as session:
         for photo in session.scalars(query):
@@ -41,11 +39,10 @@ def first_published(engine: Engine, clinic_ids: list[str]) -> dict[str, Photo]:
     return first
 
 
-def published(engine: Engine, file_key: str) -> Photo | None:
-    """The photo stored under `file_key`, if it may be shown to the public."""
+def by_key(engine: Engine, file_key: str) -> Photo | None:
+    """The photo stored under `file_key` (`photo.public` says whether everyone may see it)."""
     with Session(engine) as session:
-        photo = session.scalar(select(Photo).where(Photo.file_key == file_key))
-    return photo if photo is not None and photo.consent else None
+        return session.scalar(select(Photo).where(Photo.file_key == file_key))
 
 
 def add(engine: Engine, clinic_id: str, file_key: str, processed, caption: str, account: Account) -> None:
@@ -102,3 +99,39 @@ def delete(engine: Engine, photo_id: int, account: Account) -> tuple[str, str] |
         session.delete(photo)
         audit(session, clinic_id, account.email, account.role, "photo-removed", {"photo": [key, None]})
         return clinic_id, key
+
+
+def recent(engine: Engine, limit: int = 12) -> list[Photo]:
+    """The newest photos the public sees, for administrators to look over."""
+    with Session(engine) as session:
+        return list(session.scalars(select(Photo).where(*PUBLIC).order_by(Photo.id.desc()).limit(limit)))
+
+
+def hidden(engine: Engine, limit: int = 100) -> list[Photo]:
+    """Photos administrators hid, most recently hidden first."""
+    query = select(Photo).where(Photo.hidden_at.is_not(None)).order_by(Photo.hidden_at.desc()).limit(limit)
+    with Session(engine) as session:
+        return list(session.scalars(query))
+
+
+def hide(engine: Engine, photo_id: int, reason: str, actor: str) -> str | None:
+    """Take a photo off the public pages with a reason its clinic sees; its listing's id, or None."""
+    with Session(engine) as session, session.begin():
+        photo = session.get(Photo, photo_id)
+        if photo is None:
+            return None
+        photo.hidden_reason, photo.hidden_by, photo.hidden_at = reason, actor, now()
+        changes = {"photo": [photo.file_key, None], "reason": [None, reason]}
+        audit(session, photo.clinic_id, actor, "admin", "photo-hidden", changes)
+        return photo.clinic_id
+
+
+def show(engine: Engine, photo_id: int, actor: str) -> str | None:
+    """Put a hidden photo back on the public pages; its listing's id, or None."""
+    with Session(engine) as session, session.begin():
+        photo = session.get(Photo, photo_id)
+        if photo is None:
+            return None
+        photo.hidden_reason = photo.hidden_by = photo.hidden_at = None
+        audit(session, photo.clinic_id, actor, "admin", "photo-shown", {"photo": [None, photo.file_key]})
+        return photo.clinic_id

@@ -4,14 +4,16 @@ throttling. Passwords and links themselves are kept by `registry.accounts`."""
 from __future__ import annotations
 
 import click
-from flask import Blueprint, current_app, url_for
+from flask import Blueprint, current_app
 from limits import parse
 from limits.strategies import FixedWindowRateLimiter
 
+from directory.clinic.mailings import public_url
 from directory.context import store
 from registry import accounts
 
 LOGIN_LIMIT = parse("5 per minute")
+RESET_LIMIT = parse("3 per 15 minutes")
 
 cli = Blueprint("clinics_cli", __name__, cli_group="clinics")
 
@@ -27,11 +29,20 @@ def login_allowed(email: str, address: str) -> bool:
     )
 
 
+def reset_allowed(email: str, address: str) -> bool:
+    """At most RESET_LIMIT reset emails per address and per email: no mailbox gets flooded."""
+    limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
+    return all(
+        [
+            limiter.hit(RESET_LIMIT, "reset-ip", address),
+            limiter.hit(RESET_LIMIT, "reset-email", email.strip().lower()),
+        ]
+    )
+
+
 def set_password_url(token: str) -> str:
-    """The link to print: built for PUBLIC_URL (DIRECTORY_PUBLIC_URL), as the CLI has no request."""
-    base = current_app.config.get("PUBLIC_URL", "http://127.0.0.1:8000")
-    with current_app.test_request_context(base_url=base):
-        return url_for("clinic.set_password", token=token, _external=True)
+    """The link to send or print: built for PUBLIC_URL, as the CLI and emails have no request."""
+    return public_url("clinic.set_password", token=token)
 
 
 def _link(make) -> None:

@@ -79,14 +79,22 @@ def delete_photo(photo_id: int):
 
 @bp.get("/photos/<key>.<ext>")
 def photo_file(key: str, ext: str):
-    """Published photos (consent given); `<key>.thumb.<ext>` is the thumbnail."""
+    """Published photos (consent given, not hidden); `<key>.thumb.<ext>` is the thumbnail."""
     thumb = key.endswith(".thumb")
     key = key.removesuffix(".thumb")
     if not is_photo_key(key):
         abort(404)
-    photo = stored_photos.published(store(), key)
-    if photo is None or photo.extension != ext:
-        abort(404)
-    response = send_file(photo_store().path(key, thumb=thumb), mimetype=photo.content_type, max_age=86400)
+    photo = stored_photos.by_key(store(), key)
+    own = photo is not None and current_user.is_authenticated and current_user.can_edit(photo.clinic_id)
+    if photo is None or photo.extension != ext or not (photo.public or own):
+        abort(404)  # a hidden photo is shown only to its clinic and to administrators
+    response = send_file(
+        photo_store().path(key, thumb=thumb),
+        mimetype=photo.content_type,
+        max_age=86400 if photo.public else 0,
+        conditional=True,
+    )
+    if not photo.public:
+        response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

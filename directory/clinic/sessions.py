@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from marshmallow import ValidationError, validate
 
 from directory.clinic.access import bp
-from directory.clinic.accounts import login_allowed
+from directory.clinic.accounts import login_allowed, reset_allowed, set_password_url
+from directory.clinic.mailings import send_reset
 from directory.context import store
 from registry import accounts
 
@@ -37,6 +39,30 @@ def logout():
     session.clear()
     flash("You are signed out.")
     return redirect(url_for("clinic.login"))
+
+
+@bp.route("/clinic/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link by email. The answer is the same whether or not an account exists, so
+    the page cannot be used to find out who has one."""
+    email = request.form.get("email", "").strip()
+    if request.method == "GET":
+        return render_template("clinic/forgot_password.html", email="")
+    try:
+        validate.Email()(email)
+    except ValidationError:
+        error = "Enter the email address you sign in with, like name@clinic.com."
+        return render_template("clinic/forgot_password.html", email=email, error=error), 400
+    if not reset_allowed(email, request.remote_addr or "?"):
+        error = "Too many requests for a link. Wait a few minutes, then try again."
+        return render_template("clinic/forgot_password.html", email=email, error=error), 429
+    try:
+        token = accounts.reset_link(store(), email)
+    except accounts.AccountError:
+        pass  # no such account: say the same as when there is one
+    else:
+        send_reset(email, set_password_url(token))
+    return render_template("clinic/forgot_password.html", email=email, sent=True)
 
 
 @bp.route("/clinic/set-password/<token>", methods=["GET", "POST"])
