@@ -73,7 +73,8 @@ def details(action: str, changes: dict) -> list[str]:
         line = credential_name(code) if code else "Credential"
         return [f"{line}: {reason}" if reason else line]
     if action.startswith("photo-") or action == "kept-newer":
-        return []
+        reason = (changes.get("reason") or [None, None])[1]
+        return [f"Reason: {reason}"] if reason else []
     lines: list[str] = []
     for field, pair in changes.items():
         old, new = pair if isinstance(pair, list | tuple) and len(pair) == 2 else (None, pair)
