@@ -7,6 +7,7 @@ photos, queued index updates, rate-limit windows) is removed. Accounts stay: sig
 issues a new link and a new password.
 """
 
+import logging
 import re
 import shutil
 from html.parser import HTMLParser
@@ -188,3 +189,20 @@ def h():
     return SimpleNamespace(
         csrf=csrf_token, fields=form_fields, sign_up=sign_up, invite=invite, password=PASSWORD
     )
+
+
+@pytest.fixture
+def mail(caplog):
+    """The messages the app sent during the test: mail.to(address) -> [message(subject, body)]."""
+    from types import SimpleNamespace
+
+    caplog.set_level(logging.INFO)
+
+    def to(address: str) -> list:
+        sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"mail to {address}: ")]
+        return [
+            SimpleNamespace(subject=m.split(": ", 1)[1].split("\n", 1)[0], body=m.split("\n", 1)[1])
+            for m in sent
+        ]
+
+    return SimpleNamespace(to=to)
