@@ -30,6 +30,7 @@ def test_invite_a_clinic_verify_its_claim_and_hide_a_photo(
     with serve_app(clinic_app) as base:
         admin = browser.new_context(**viewports[viewport]).new_page()
         admin.goto(base + "/clinic/login")
+        assert axe(admin) == []
         admin.get_by_label("Email").fill("admin@directory.test")
         admin.get_by_label("Password").fill(h.password)
         admin.get_by_role("button", name="Sign in").click()

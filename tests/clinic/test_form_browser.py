@@ -39,6 +39,7 @@ def test_forgot_password_reset_edit_hours_and_read_the_history(
         assert message.subject == "Reset your Provider Directory password"
         link = re.search(r"https?://\S+/clinic/set-password/\S+", message.body).group(0)
         page.goto(base + urlparse(link).path)
+        assert axe(page) == []
         page.get_by_label("New password").fill(h.password)
         page.get_by_label("Repeat it").fill(h.password)
         page.get_by_role("button", name="Set password").click()
@@ -46,6 +47,15 @@ def test_forgot_password_reset_edit_hours_and_read_the_history(
         assert axe(page) == []
         if viewport == "desktop":
             page.screenshot(path=str(artifacts / "listing-form.png"), full_page=True)
+        # Defect 11: the description box was monospace and checkboxes sat above their labels.
+        assert "mono" not in page.get_by_label("Description").evaluate(
+            "el => getComputedStyle(el).fontFamily"
+        )
+        for name in ("Radiofrequency microneedling", "Closed on Sunday"):
+            box = page.get_by_role("checkbox", name=name).bounding_box()
+            label = page.locator("label.check", has=page.get_by_role("checkbox", name=name)).bounding_box()
+            assert label["y"] <= box["y"] and box["y"] + box["height"] <= label["y"] + 32, "on the first line"
+            assert box["x"] - label["x"] < 4, "the box starts the line and its words follow it"
 
         # Sunday was closed: untick it and give it hours, by keyboard.
         sunday = page.locator("#f-hours-sun")

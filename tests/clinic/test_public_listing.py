@@ -79,7 +79,7 @@ def upload(client, h, caption: str, colour: tuple) -> None:
 
 @pytest.mark.browser
 def test_photos_show_on_the_card_and_open_in_a_lightbox(
-    clinic_app, clinic_a, h, browser, serve_app, no_tiles, artifacts
+    clinic_app, clinic_a, h, browser, serve_app, no_tiles, artifacts, axe
 ):
     """Defect 11: a before/after photo opened the bare JPEG. Now: a dialog with its caption,
     arrow keys between photos, Escape back to the photo; photos above the opening hours."""
@@ -101,6 +101,7 @@ def test_photos_show_on_the_card_and_open_in_a_lightbox(
         assert dialog.is_visible() and page.url.endswith(slug), "still on the profile"
         assert "Acne scars" in dialog.inner_text() and "(1 of 2)" in dialog.inner_text()
         page.screenshot(path=str(artifacts / "profile-lightbox.png"))
+        assert axe(page) == []
         page.keyboard.press("ArrowRight")
         assert "Fine lines" in page.locator("#lightbox-caption").inner_text()
         page.keyboard.press("ArrowLeft")
