@@ -50,6 +50,9 @@ MESSAGES = {
     "currency": "Enter $label as a three-letter code, like USD.",
     "span": "Enter $label like 09:00-17:00 (24-hour clock, opening then closing time).",
     "span_order": "$Label: {span} closes before it opens. Put the opening time first.",
+    # The listing form's time pickers (directory/clinic/hours_form.py) say the same in their terms.
+    "hours_incomplete": "$Label: enter both an opening and a closing time, or tick Closed.",
+    "hours_order": "$Label: the closing time must be later than the opening time.",
     "timezone": "Choose $label from the list, like America/New_York ({input} is not a time zone we know).",
     "max_below_min": "The highest price must be the same as or more than the lowest price.",
     "unknown_treatment": "We do not list {codes} as a treatment. Choose treatments from the list.",

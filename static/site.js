@@ -14,8 +14,8 @@
     var target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
     if (!target) return;
     var field = target.matches("input, select, textarea, button")
-      ? target
-      : target.querySelector("input:not([type=hidden]), select, textarea");
+      ? target // a group (a day's hours, the treatments): its first field in error, else its first field
+      : target.querySelector("[aria-invalid=true]") || target.querySelector("input:not([type=hidden]), select, textarea");
     if (!field) return;
     event.preventDefault();
     // Show the question with its field: the legend of a group, else the field's own label.

@@ -138,8 +138,14 @@ def invite():
             except accounts.AccountError:
                 errors["email"] = "This email address already has an account for another clinic or role."
             else:
-                send_invitation(form["email"], set_password_url(token), clinic_id)
-                flash(f"Invitation sent to {form['email']}.")
+                link = set_password_url(token)
+                if send_invitation(form["email"], link, clinic_id):
+                    flash(f"Invitation sent to {form['email']}.")
+                else:
+                    flash(
+                        f"The email could not be sent. Give {form['email']} this link yourself: {link}",
+                        "error",
+                    )
                 return redirect(url_for("admin.invite"))
     return render_template("admin/invite.html", form=form, errors=errors), 400 if errors else 200
 

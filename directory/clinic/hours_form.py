@@ -8,11 +8,13 @@ and `hours.timezone`. A close time of 00:00 after an opening means midnight ("24
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from zoneinfo import available_timezones
 
 from werkzeug.datastructures import MultiDict
 
 from directory.present import zone_name
+from registry.messages import MESSAGES, describe
 from registry.schema import DAYS
 
 EXTRA_RANGES = 1  # empty ranges offered per day, so a second range can be added without JavaScript
@@ -94,10 +96,7 @@ def ranges_from_form(form: MultiDict) -> tuple[dict[str, list[tuple[str, str]]],
 
 
 def spans(ranges: dict[str, list[tuple[str, str]]], closed: set[str]) -> dict[str, list[str]]:
-    """Ranges -> the record's "HH:MM-HH:MM" spans; the schema then checks each one.
-
-    A half-filled range is kept as typed ("09:00-"), so the schema reports it for that day.
-    """
+    """Ranges -> the record's "HH:MM-HH:MM" spans; the schema then checks each one."""
     out = {}
     for day in DAYS:
         if day in closed:
@@ -130,12 +129,30 @@ def values_from_form(form: MultiDict) -> dict:
     }
 
 
-def record_hours(values: dict) -> dict | None:
-    """The record's `hours`; None when no day has times and none is marked closed (not listed)."""
+def problems(values: dict) -> dict[str, str]:
+    """What is wrong with the pickers, in the catalogue's words, by day ("hours.mon")."""
+    found = {}
+    for day in DAYS:
+        if day in values["hours.closed"]:
+            continue
+        for start, end in values["hours.ranges"][day]:
+            key = f"hours.{day}"
+            if not start or not end:
+                found[key] = describe(key, MESSAGES["hours_incomplete"])
+            elif _close(start, end) <= start:
+                found[key] = describe(key, MESSAGES["hours_order"])
+            if key in found:
+                break
+    return found
+
+
+def record_hours(values: dict, leave_out: Iterable[str] = ()) -> dict | None:
+    """The record's `hours` (days in `leave_out`, already reported, as closed); None when no day
+    has times and none is marked closed (hours not listed)."""
     ranges, closed = values["hours.ranges"], values["hours.closed"]
     if not closed and not any(ranges.values()):
         return None
-    return {"timezone": values["hours.timezone"], **spans(ranges, closed)}
+    return {"timezone": values["hours.timezone"], **spans(ranges, closed | set(leave_out))}
 
 
 def template_data(values: dict) -> dict:

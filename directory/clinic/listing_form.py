@@ -88,6 +88,7 @@ def build_record(values: dict, current: dict) -> ListingForm:
     A credential identical to a stored one keeps its verification; any other is a new,
     unverified claim for the administrators' queue.
     """
+    hours_errors = hours_form.problems(values)
     stored_certs = {_cert_key(c): c for c in current.get("certifications", [])}
     certs, claims = [], []
     for row in values["certifications"]:
@@ -106,7 +107,7 @@ def build_record(values: dict, current: dict) -> ListingForm:
         "phone": values["phone"] or None,
         "website": values["website"] or None,
         "email": values["email"] or None,
-        "hours": hours_form.record_hours(values),
+        "hours": hours_form.record_hours(values, leave_out=[k.split(".")[1] for k in hours_errors]),
         "treatments": values["treatments"],
         "price_range": _price(values),
         "certifications": certs,
@@ -115,12 +116,28 @@ def build_record(values: dict, current: dict) -> ListingForm:
     raw["address"]["city"] = raw["address"]["city"] or ""
     raw["address"]["state"] = raw["address"]["state"] or ""
     form = ListingForm(values=values, new_claims=claims)
+    errors = dict(hours_errors)
     try:
-        form.record = SCHEMA.load({k: v for k, v in raw.items() if v is not None or k == "location"})
+        record = SCHEMA.load({k: v for k, v in raw.items() if v is not None or k == "location"})
     except ValidationError as err:
         for path, reason in flatten_errors(err.messages):
-            form.errors.setdefault(_field_name(path), reason)  # the first problem of each field
+            errors.setdefault(_field_name(path), reason)  # the first problem of each field
+    else:
+        form.record = None if errors else record
+    form.errors = dict(sorted(errors.items(), key=lambda item: _page_order(item[0])))
     return form
+
+
+# The form's sections top to bottom, so the error summary lists problems in the order of the page.
+PAGE_ORDER = (
+    *("name", "description", "address", "phone", "website", "email"),
+    *("hours", "treatments", "price_range", "certifications"),
+)
+
+
+def _page_order(key: str) -> int:
+    head = re.split(r"[.-]", key, maxsplit=1)[0]
+    return PAGE_ORDER.index(head) if head in PAGE_ORDER else len(PAGE_ORDER)
 
 
 def _price(values: dict) -> dict | None:

@@ -1,14 +1,16 @@
 """What the directory writes to people by email: invitations, password resets, claim decisions.
 
-Only the words live here; sending is the one mail interface's job.
+Only the words live here; sending is the one mail interface's job (registry/mail.py). A message
+that cannot be sent never undoes what it tells about: `send` logs the failure and says so.
 """
 
 from __future__ import annotations
 
 from flask import current_app, url_for
 
-from directory.context import store
+from directory.context import mailer, store
 from registry import listings
+from registry.mail import MailError
 
 SIGNATURE = "\n\nThe Provider Directory team\n"
 
@@ -20,11 +22,17 @@ def public_url(endpoint: str, **values) -> str:
         return url_for(endpoint, _external=True, **values)
 
 
-def send(to: str, subject: str, body: str) -> None:
-    current_app.logger.info("mail to %s: %s\n%s", to, subject, body)
+def send(to: str, subject: str, body: str) -> bool:
+    """Send one message; False (and a logged error) when the mail backend refused it."""
+    try:
+        mailer().send(to, subject, body)
+    except MailError:
+        current_app.logger.exception("could not send %r to %s", subject, to)
+        return False
+    return True
 
 
-def send_invitation(email: str, link: str, clinic_id: str | None) -> None:
+def send_invitation(email: str, link: str, clinic_id: str | None) -> bool:
     if clinic_id:
         name = listings.names(store(), {clinic_id}).get(clinic_id, "your clinic")
         subject = f"Manage {name} on Provider Directory"
@@ -39,7 +47,7 @@ def send_invitation(email: str, link: str, clinic_id: str | None) -> None:
         f"Hello,\n\n{what}\n\nChoose your password here (the link works once, for 7 days):\n{link}\n\n"
         "If you were not expecting this email, you can ignore it." + SIGNATURE
     )
-    send(email, subject, body)
+    return send(email, subject, body)
 
 
 def send_reset(email: str, link: str) -> None:

@@ -7,12 +7,11 @@ photos, queued index updates, rate-limit windows) is removed. Accounts stay: sig
 issues a new link and a new password.
 """
 
-import logging
 import re
 import shutil
 from html.parser import HTMLParser
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit
 
 import pytest
 from sqlalchemy import delete, select
@@ -24,6 +23,7 @@ from indexer.load import load_files
 from indexer.sync import index_pending
 from registry import listings, ratelimits
 from registry.db import open_store
+from registry.mail import read_mailbox
 from registry.models import Clinic, CredentialClaim, ListingReport, OutboxEntry, Photo
 from registry.settings import Settings
 
@@ -192,17 +192,17 @@ def h():
 
 
 @pytest.fixture
-def mail(caplog):
-    """The messages the app sent during the test: mail.to(address) -> [message(subject, body)]."""
+def mail(clinic_app):
+    """What the app sent, read from its file mail backend: mail.to(address) -> [message]."""
     from types import SimpleNamespace
 
-    caplog.set_level(logging.INFO)
+    folder = Path(urlsplit(clinic_app.config["SETTINGS"].mail_url).path)
 
     def to(address: str) -> list:
-        sent = [r.getMessage() for r in caplog.records if r.getMessage().startswith(f"mail to {address}: ")]
         return [
-            SimpleNamespace(subject=m.split(": ", 1)[1].split("\n", 1)[0], body=m.split("\n", 1)[1])
-            for m in sent
+            SimpleNamespace(subject=m["Subject"], body=m.get_content())
+            for m in read_mailbox(folder)
+            if m["To"] == address
         ]
 
     return SimpleNamespace(to=to)

@@ -94,3 +94,27 @@ def test_view_my_public_page(clinic_app, clinic_a, admin):
         as_text=True
     )
     assert admin.get("/clinic/public?clinic=good-1").headers["Location"].endswith(f"/providers/{slug}")
+
+
+def test_time_pickers_left_half_filled_or_backwards_are_named_by_day(clinic_a, h):
+    resp = save(
+        clinic_a,
+        h,
+        {
+            "hours.tue.0.open": "09:00",
+            "hours.tue.0.close": "",
+            "hours.wed.0.open": "18:00",
+            "hours.wed.0.close": "08:30",
+            "website": "example dot com",
+        },
+        untick=("hours.tue.closed", "hours.wed.closed"),
+    )
+    html = resp.get_data(as_text=True)
+    assert resp.status_code == 400
+    summary = re.findall(r'<li><a href="#([^"]+)">([^<]+)</a></li>', html.split('class="error-summary"')[1])
+    assert summary == [
+        ("f-website", "Enter the website as a web address starting with https://, like https://example.com."),
+        ("f-hours-tue", "Tuesday&#39;s hours: enter both an opening and a closing time, or tick Closed."),
+        ("f-hours-wed", "Wednesday&#39;s hours: the closing time must be later than the opening time."),
+    ], "in the order of the page, in words"
+    assert 'name="hours.wed.0.close" value="08:30" aria-invalid="true"' in html  # kept, and marked

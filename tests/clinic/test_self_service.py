@@ -194,7 +194,7 @@ def test_field_errors_are_precise_and_input_is_kept(clinic_a, h):
     assert resp.status_code == 400
     assert 'value="Kept Name"' in html and 'value="not a url"' in html
     assert "Enter the website as a web address" in html
-    assert "17:00-09:00 closes before it opens" in html
+    assert "Monday&#39;s hours: the closing time must be later than the opening time." in html
     assert "The highest price must be the same as or more than the lowest price" in html
 
 
