@@ -292,7 +292,7 @@ def test_filters_and_tables_never_split_words_on_a_phone(browser, live_server, v
     context = browser.new_context(**viewports["phone"])
     page = context.new_page()
     page.goto(live_server + "/search?location=28202&treatment=microneedling")
-    page.locator("#filters-panel > summary").click()
+    page.locator("details.filters-wrap > summary").click()
     split = page.evaluate(
         """() => [...document.querySelectorAll('#filters .n')]
             .filter(n => n.offsetParent && n.getClientRects().length > 1).map(n => n.textContent)"""
