@@ -29,6 +29,8 @@ def test_invite_a_clinic_verify_its_claim_and_hide_a_photo(
     newcomer = f"owner-{viewport}@clinic-five.test"
     with serve_app(clinic_app) as base:
         admin = browser.new_context(**viewports[viewport]).new_page()
+        script_errors = []
+        admin.on("pageerror", lambda error: script_errors.append(str(error)))
         admin.goto(base + "/clinic/login")
         assert axe(admin) == []
         admin.get_by_label("Email").fill("admin@directory.test")
@@ -51,6 +53,7 @@ def test_invite_a_clinic_verify_its_claim_and_hide_a_photo(
 
         # The clinic accepts, claims a credential and adds a photo.
         clinic = browser.new_context(**viewports[viewport]).new_page()
+        clinic.on("pageerror", lambda error: script_errors.append(str(error)))
         clinic.goto(base + urlparse(link).path)
         clinic.get_by_label("New password").fill(h.password)
         clinic.get_by_label("Repeat it").fill(h.password)
@@ -106,5 +109,6 @@ def test_invite_a_clinic_verify_its_claim_and_hide_a_photo(
         history = admin.locator("main").inner_text()
         assert f"NP-{viewport}-42" in history and "Shows a tattoo" in history
         assert axe(admin) == []
+        assert script_errors == []
         admin.context.close()
         clinic.context.close()

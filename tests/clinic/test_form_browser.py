@@ -29,6 +29,8 @@ def test_forgot_password_reset_edit_hours_and_read_the_history(
     with serve_app(clinic_app) as base:
         context = browser.new_context(**viewports[viewport])
         page = context.new_page()
+        script_errors = []
+        page.on("pageerror", lambda error: script_errors.append(str(error)))
         page.goto(base + "/clinic/login")
         page.get_by_role("link", name="Forgot your password?").click()
         assert axe(page) == []
@@ -92,6 +94,7 @@ def test_forgot_password_reset_edit_hours_and_read_the_history(
         )
         assert "Time zone: Eastern Time → Central Time" in details
         assert axe(page) == []
+        assert script_errors == []
         context.close()
 
 
