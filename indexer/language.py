@@ -1,0 +1,56 @@
+"""The directory's language rules, shared by the index side and the query side.
+
+The Elasticsearch node we run has no analysis-common module (no asciifolding, no stemmers,
+no synonyms), so text is folded and stemmed here, in Python, the same way when a document
+is indexed and when a query is read: "Évora" = "evora", "Lumière" = "lumiere",
+"peels" = "peeling" = "peel", "micro-needling" = "micro needling". Elasticsearch then only
+splits the prepared text on spaces, which works on a minimal and on a full distribution.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import Stemmer
+from anyascii import anyascii
+
+_STEMMER = Stemmer.Stemmer("english")
+# Dotted initialisms are one word: "D.C." -> "dc", "M.D." -> "md", "U.S." -> "us".
+_INITIALISM = re.compile(r"\b(?:[a-z]\.){2,}")
+# An apostrophe inside a word joins it: "Zoë's" -> "zoes", "O'Brien" -> "obrien".
+_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['`´’‘](?=[a-z])")
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Unicode NFKC, case folding, and accents or other scripts spelt in plain ASCII letters."""
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return text if text.isascii() else anyascii(text).lower()
+
+
+def words(text: str) -> list[str]:
+    """The folded words of `text`; hyphens and punctuation separate words."""
+    text = _INITIALISM.sub(lambda m: m[0].replace(".", ""), _APOSTROPHE.sub("", fold(text)))
+    return [w for w in _NOT_WORD.split(text) if w]
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """The English (Porter2) stem of a folded word; numbers and codes like "co2" stay as they are."""
+    return word if not word.isalpha() else _STEMMER.stemWord(word)
+
+
+def analyze(text: str) -> str:
+    """Folded, stemmed words joined by spaces: what the index stores and what queries match."""
+    return " ".join(stem(w) for w in words(text))
+
+
+def joined(tokens: list[str] | tuple[str, ...]) -> str:
+    """One key for a phrase however it is split or joined: "micro needling" = "microneedling".
+
+    The words are run together and the result stemmed as one word, so plurals fold too
+    ("stretch marks" = "stretchmark" = "stretchmarks").
+    """
+    return stem("".join(tokens))
