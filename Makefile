@@ -7,7 +7,7 @@ ESNODE := $(PY) tools/esnode.py
 ASSETS := static/vendor/leaflet/leaflet.js static/vendor/leaflet.markercluster/leaflet.markercluster.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test es es-stop es-status load lint bench clean assets browser pg
+.PHONY: help run test es es-stop es-status load lint bench clean assets browser pg relevance
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -52,6 +52,9 @@ run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
 test: es $(ASSETS) browser pg ## Run the whole suite against a real node: SQLite store, then PostgreSQL
 	$(PY) -m pytest $(PYTEST_ARGS)
 	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+
+relevance: es ## Pass rates of the judged relevance set per category (tests/relevance/)
+	$(PY) -m pytest tests/relevance -q -s $(PYTEST_ARGS)
 
 pg: $(STAMP) ## Start (or reuse) a throwaway local PostgreSQL server for the tests
 	$(PY) tools/pgnode.py start

@@ -1,0 +1,129 @@
+"""The judged relevance set: consumer queries through the API, judged against the fixtures.
+
+`make relevance` prints the pass rate per category (and writes it to
+test-artifacts/relevance.md); `make test` fails below PASS_OVERALL overall or PASS_CATEGORY in
+any category. A quality gate, not a timed test.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+import yaml
+from sqlalchemy.orm import Session
+
+from directory import create_app
+from directory.partners import create_partner
+from indexer import store
+from tests.relevance.judge import Judge, Verdict, judge_results, judge_suggestions
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+QUERIES = yaml.safe_load((HERE / "queries.yaml").read_text(encoding="utf-8"))
+CATEGORIES = sorted({q["cat"] for q in QUERIES})
+PASS_OVERALL = 0.95
+PASS_CATEGORY = 0.85
+RESULTS = 100  # recall@100 reads the first hundred results
+
+
+def request_for(entry: dict) -> str:
+    """The API URL a query is sent as: the text box, the place box, or the "near me" button."""
+    if "suggest" in entry:
+        params = {"q": entry["suggest"], "limit": 10}
+        path = "/api/v1/suggest"
+    else:
+        params = {"q": entry["q"], "limit": RESULTS, "facets": "false"}
+        path = "/api/v1/providers"
+    for key in ("location", "lat", "lon"):
+        if key in entry:
+            params[key] = entry[key]
+    return path, {k: v for k, v in params.items() if v != ""}
+
+
+def judge_entry(client, judge: Judge, entry: dict, headers: dict) -> tuple[Verdict, dict]:
+    path, params = request_for(entry)
+    resp = client.get(path, query_string=params, headers=headers)
+    body = resp.get_json(silent=True) or {}
+    want = entry["want"]
+    if "status" in want:
+        ok = resp.status_code == want["status"]
+        return Verdict(float(ok), float(ok), f"status {resp.status_code}"), body
+    if resp.status_code != 200:
+        return Verdict(0.0, 0.0, f"status {resp.status_code}: {body.get('detail', '')}"), body
+    if "suggest" in entry:
+        items = body.get("suggestions", [])
+        verdict = judge_suggestions(items, want["suggestions"])
+        verdict.note = "; ".join(f"{i['type']}:{i['text']}" for i in items[:5])
+        return verdict, body
+    ids = [r["id"] for r in body.get("results", [])]
+    if want.get("none"):
+        ok = not ids
+        return Verdict(float(ok), float(ok), f"{body.get('total')} results"), body
+    verdict = judge_results(ids, judge.grades(want))
+    verdict.note = f"{body.get('total')} results; top: {', '.join(ids[:3])}"
+    return verdict, body
+
+
+@pytest.fixture(scope="module")
+def verdicts(directory_settings) -> list[tuple[dict, Verdict, dict]]:
+    directory_app = create_app({"SETTINGS": directory_settings, "TESTING": True})
+    with Session(directory_app.extensions["store"]) as session:
+        # The fixture records as loaded (a few had no coordinates and were geocoded).
+        judge = Judge(list(store.iter_records(session)))
+        _, key = create_partner(session, f"relevance-{id(session)}", "1000000 per minute", [])
+        session.commit()
+    client = directory_app.test_client()
+    out = []
+    for entry in QUERIES:
+        verdict, body = judge_entry(client, judge, entry, {"X-API-Key": key})
+        out.append((entry, verdict, body))
+    report = format_report(out)
+    print("\n" + report)
+    artifacts = ROOT / "test-artifacts"
+    artifacts.mkdir(exist_ok=True)
+    (artifacts / "relevance.md").write_text(report + "\n", encoding="utf-8")
+    return out
+
+
+def format_report(out: list[tuple[dict, Verdict, dict]]) -> str:
+    by_cat: dict[str, list[Verdict]] = defaultdict(list)
+    for entry, verdict, _ in out:
+        by_cat[entry["cat"]].append(verdict)
+    lines = [
+        "| category | queries | passed | pass rate | mean nDCG@10 | mean recall@100 |",
+        "|---|---|---|---|---|---|",
+    ]
+    for cat in sorted(by_cat):
+        vs = by_cat[cat]
+        passed = sum(v.passed for v in vs)
+        lines.append(
+            f"| {cat} | {len(vs)} | {passed} | {passed / len(vs):.0%} | "
+            f"{sum(v.ndcg for v in vs) / len(vs):.3f} | {sum(v.recall for v in vs) / len(vs):.3f} |"
+        )
+    passed = sum(v.passed for _, v, _ in out)
+    lines.append(f"| **overall** | {len(out)} | {passed} | {passed / len(out):.0%} | | |")
+    failed = [(e, v) for e, v, _ in out if not v.passed]
+    if failed:
+        lines += ["", "Failed:", ""]
+        for e, v in failed:
+            text = e.get("q", e.get("suggest"))
+            place = f" + location={e['location']!r}" if "location" in e else ""
+            scores = f"nDCG {v.ndcg:.2f}, recall {v.recall:.2f}"
+            lines.append(f"- [{e['cat']}] {text!r}{place}: {scores} ({v.note})")
+    return "\n".join(lines)
+
+
+def pass_rate(verdicts: list[Verdict]) -> float:
+    return sum(v.passed for v in verdicts) / len(verdicts)
+
+
+def test_overall_pass_rate(verdicts):
+    assert pass_rate([v for _, v, _ in verdicts]) >= PASS_OVERALL, format_report(verdicts)
+
+
+@pytest.mark.parametrize("category", CATEGORIES)
+def test_category_pass_rate(verdicts, category):
+    chosen = [v for e, v, _ in verdicts if e["cat"] == category]
+    assert pass_rate(chosen) >= PASS_CATEGORY, format_report([t for t in verdicts if t[0]["cat"] == category])
