@@ -68,7 +68,7 @@ PLACE_CUES = frozenset({"in", "near", "around", "nearby", "by", "at"})
 # big: at the end of the query ("botox tampa"), at its start ("tampa botox"), or anywhere
 # when it is several words ("salt lake city"). Smaller towns need "in"/"near" or a state,
 # because clinic names are full of words that are also town names ("Summit", "Golden").
-BARE_PLACE_END_POPULATION = 20_000
+BARE_PLACE_END_POPULATION = 50_000
 BARE_PLACE_START_POPULATION = 100_000
 BARE_PLACE_MULTIWORD_POPULATION = 5_000
 # Short place words that are also ordinary words or name parts ("la" in "Crème de la Peau",
@@ -329,7 +329,8 @@ def understand(text: str | None, *, find_place: bool = True, literal: bool = Fal
             continue
         # A misspelt treatment or credential, alone or split in two ("micro neddling").
         nxt = rest[pos + 1] if pos + 1 < len(rest) and rest[pos + 1] == i + 1 else None
-        pair = corrected_concept(word + tokens[nxt]) if nxt is not None and not word.isdigit() else None
+        plain_pair = nxt is None or word.isdigit() or {word, tokens[nxt]} & PLAIN_WORDS
+        pair = None if plain_pair else corrected_concept(word + tokens[nxt])
         if pair and not concept([tokens[nxt]]):
             mentions.append((i, Mention(pair.kind, pair.codes, f"{word} {tokens[nxt]}", corrected=True)))
             skip_next = True
