@@ -515,7 +515,7 @@ def relaxations(reading: Interpretation) -> list[Interpretation]:
 
 
 def headline(reading: Interpretation, place_label: str | None = None) -> str | None:
-    """ "Botox providers near Tampa, FL": what the results are, in words, or None if nothing was understood."""
+    """What the results are in words ("Botox providers near Tampa, FL"); None if nothing was understood."""
     short = vocabulary.treatment_short_names()
     credentials = vocabulary.certifications()
     names = [" or ".join(short[c] for c in m.codes) for m in reading.mentions if m.kind == "treatment"]
