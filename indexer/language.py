@@ -20,7 +20,8 @@ _STEMMER = Stemmer.Stemmer("english")
 # Dotted initialisms are one word: "D.C." -> "dc", "M.D." -> "md", "U.S." -> "us".
 _INITIALISM = re.compile(r"\b(?:[a-z]\.){2,}")
 # An apostrophe inside a word joins it: "Zoë's" -> "zoes", "O'Brien" -> "obrien".
-_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['`´’‘](?=[a-z])")
+# (Folded text is ASCII: curly quotes and accents have become "'" by then.)
+_APOSTROPHE = re.compile(r"(?<=[a-z0-9])['`](?=[a-z])")
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -32,7 +33,11 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The folded words of `text`; hyphens and punctuation separate words."""
-    text = _INITIALISM.sub(lambda m: m[0].replace(".", ""), _APOSTROPHE.sub("", fold(text)))
+    text = fold(text)
+    if "'" in text or "`" in text:
+        text = _APOSTROPHE.sub("", text)
+    if "." in text:
+        text = _INITIALISM.sub(lambda m: m[0].replace(".", ""), text)
     return [w for w in _NOT_WORD.split(text) if w]
 
 
@@ -54,3 +59,13 @@ def joined(tokens: list[str] | tuple[str, ...]) -> str:
     ("stretch marks" = "stretchmark" = "stretchmarks").
     """
     return stem("".join(tokens))
+
+
+# Small words a clinic's name may or may not be said with ("The Pure Aesthetics", "Halo Laser &
+# Skin Center of Charlotte"): left out of the key a whole name is matched by.
+NAME_NOISE = frozenset({"the", "and", "of", "a", "an", "by", "at", "in", "on", "for", "with"})
+
+
+def name_key(tokens: list[str] | tuple[str, ...]) -> str:
+    """A whole name as one key, however it was spelt, cased or abbreviated: folded words, stems."""
+    return " ".join(stem(w) for w in tokens if w not in NAME_NOISE)

@@ -20,7 +20,7 @@ import subprocess
 import sys
 from bisect import bisect_left
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
@@ -51,6 +51,7 @@ ALIASES = {
     "atl": ("atlanta", "GA"),
     "nola": ("new orleans", "LA"),
     "slc": ("salt lake city", "UT"),
+    "salt lake": ("salt lake city", "UT"),
     "okc": ("oklahoma city", "OK"),
     "kc": ("kansas city", "MO"),
     "jax": ("jacksonville", "FL"),
@@ -58,6 +59,28 @@ ALIASES = {
     "h town": ("houston", "TX"),
     "nashvegas": ("nashville", "TN"),
     "bronx": ("the bronx", "NY"),
+}
+# Neighbourhoods and regions people name that GeoNames lists under another name or not at
+# all: searched around a place inside them, shown under their own name.
+REGIONS = {
+    "south beach": ("South Beach", "miami beach", "FL"),
+    "brickell": ("Brickell", "miami", "FL"),
+    "wynwood": ("Wynwood", "miami", "FL"),
+    "buckhead": ("Buckhead", "atlanta", "GA"),
+    "upper east side": ("Upper East Side", "manhattan", "NY"),
+    "upper west side": ("Upper West Side", "manhattan", "NY"),
+    "lower east side": ("Lower East Side", "manhattan", "NY"),
+    "soho": ("SoHo", "manhattan", "NY"),
+    "financial district": ("Financial District", "manhattan", "NY"),
+    "greenwich village": ("Greenwich Village", "manhattan", "NY"),
+    "hells kitchen": ("Hell's Kitchen", "manhattan", "NY"),
+    "long island": ("Long Island", "hempstead", "NY"),
+    "bay area": ("Bay Area", "san francisco", "CA"),
+    "silicon valley": ("Silicon Valley", "san jose", "CA"),
+    "orange county": ("Orange County", "irvine", "CA"),
+    "south florida": ("South Florida", "ft lauderdale", "FL"),
+    "dfw": ("Dallas-Fort Worth", "dallas", "TX"),
+    "twin cities": ("Twin Cities", "minneapolis", "MN"),
 }
 # GeoNames names a few places differently from USPS; population joins on the USPS name.
 SAME_PLACE = {("new york city", "NY"): "new york"}
@@ -81,12 +104,12 @@ class Area:
     lat: float
     lon: float
     population: int = 0
-    kind: str = "city"  # "zip", "city" (also boroughs and neighbourhoods) or "state"
+    kind: str = "city"  # "zip", "city" (also boroughs and neighbourhoods), "state" or "address"
     postal_code: str | None = None
 
     @property
     def label(self) -> str:
-        if self.kind == "state":
+        if self.kind in ("state", "address"):
             return self.name
         if self.kind == "zip":
             return f"{self.name}, {self.state} {self.postal_code}"
@@ -106,7 +129,6 @@ class Places:
     by_name: dict[str, tuple[Area, ...]]  # key -> places of that name, most populous first
     states: dict[str, Area]  # key of a state's name or code -> the state
     popular: tuple[tuple[str, Area], ...]  # (key, place), sorted by key, for prefixes and typos
-    max_words: int
 
 
 def key(tokens: list[str] | tuple[str, ...]) -> str:
@@ -178,7 +200,6 @@ def places() -> Places:
         by_name=by_name,
         states=states,
         popular=tuple(popular),
-        max_words=max(len(k.split()) for k in by_name),
     )
 
 
@@ -212,6 +233,10 @@ def zip_area(code: str) -> Area | None:
 def named(k: str, state: str | None = None) -> tuple[Area, ...]:
     """Places whose name has key `k` (in `state` if given), most populous first."""
     p = places()
+    if k in REGIONS:
+        label, target, target_state = REGIONS[k]
+        if state in (None, target_state):
+            return tuple(replace(a, name=label) for a in named(target, target_state))
     if k in ALIASES:
         target, target_state = ALIASES[k]
         if state in (None, target_state):
@@ -267,13 +292,29 @@ def complete(prefix: str, limit: int = 5) -> list[Area]:
     if not k:
         return []
     p = places()
+    # Nicknames first ("philly"), then names; each place once.
+    nicknames = [named(alias)[0] for alias in (*ALIASES, *REGIONS) if alias.startswith(k) and named(alias)]
     start = bisect_left(p.popular, k, key=lambda entry: entry[0])
     matches = []
     for entry_key, area in p.popular[start:]:
         if not entry_key.startswith(k):
             break
         matches.append(area)
-    return heapq.nlargest(limit, matches, key=lambda a: a.population)
+    found = nicknames + heapq.nlargest(limit, matches, key=lambda a: a.population)
+    return list({a.label: a for a in found}.values())[:limit]
+
+
+def suggest_places(text: str, limit: int = 5) -> list[Area]:
+    """Places spelt close to a place name that did not resolve ("Charlote, NC"): "did you mean"."""
+    tokens = words(text)
+    state = None
+    for n in (3, 2, 1):
+        if len(tokens) > n and (found := places().states.get(key(tokens[-n:]))) is not None:
+            state, tokens = found.state, tokens[:-n]
+            break
+    name = " ".join(tokens)
+    typos = 2 if len(name.replace(" ", "")) >= 5 else 1  # generous: these are only offered
+    return close_matches(name, typos, limit, state=state)
 
 
 def close_matches(

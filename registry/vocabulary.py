@@ -41,3 +41,9 @@ def treatment_short_names() -> dict[str, str]:
 def certifications() -> dict[str, dict]:
     """Certification code -> {name, issuer, aliases}."""
     return {c["code"]: c for c in certification_entries()}
+
+
+@cache
+def certification_names() -> dict[str, str]:
+    """Certification code -> display name."""
+    return {c["code"]: c["name"] for c in certification_entries()}

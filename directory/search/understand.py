@@ -34,7 +34,7 @@ order Meilisearch uses by default); the response says which words were dropped.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import cache
 
 from rapidfuzz import process
@@ -74,25 +74,26 @@ BARE_PLACE_MULTIWORD_POPULATION = 5_000
 # Short place words that are also ordinary words or name parts ("la" in "Crème de la Peau",
 # state codes such as "in", "me", "or", "pa"): places only as the query's last word.
 AMBIGUOUS_PLACE_WORDS = frozenset({"la", "de", "co", "al", "id", "hi", "oh", "ok", "ma", "pa", "md", "ms"})
-# Words that carry no meaning for this search; they are shown as ignored.
+# Words that carry no meaning for this search; they are shown as ignored. ("best" and "top"
+# are what sort=best already does.)
 STOPWORDS = frozenset({
     "a", "an", "the", "and", "or", "of", "for", "to", "with", "me", "my", "i", "im", "we", "us",
     "our", "you", "your", "is", "are", "be", "it", "its", "this", "that", "in", "near", "nearby",
     "around", "at", "by", "on", "from", "within", "close", "closest", "nearest", "local", "area",
     "areas", "find", "get", "getting", "looking", "look", "want", "need", "needs", "can", "could",
     "should", "would", "where", "what", "who", "which", "how", "much", "many", "does", "do", "any",
-    "some", "please", "cost", "costs", "price", "prices", "pricing", "mi", "miles", "km"
+    "some", "please", "cost", "costs", "price", "prices", "pricing", "mi", "miles", "km", "best",
+    "top", "rated", "good", "great", "affordable", "cheap", "cheapest", "reviews", "review",
+    "reviewed", "recommended", "open", "now", "today", "deal", "deals"
 })  # fmt: skip
-# Words that help ranking but must not empty a result list: matched when present, never
-# required ("best microneedling clinic" finds every microneedling clinic, the best first).
+# Words that name the kind of place rather than which one: matched in clinic names when
+# present ("Juniper Skin Clinic" before "Juniper Skin Bar"), never required.
 OPTIONAL_WORDS = frozenset({
-    "best", "top", "rated", "good", "great", "affordable", "cheap", "cheapest", "reviews", "review",
-    "reviewed", "recommended", "clinic", "clinics", "center", "centre", "centers", "office",
-    "offices", "practice", "practices", "provider", "providers", "place", "places", "specialist",
-    "specialists", "service", "services", "treatment", "treatments", "session", "sessions", "spa",
-    "spas", "medspa", "med", "medical", "aesthetic", "aesthetics", "studio", "skin", "open", "now",
-    "today", "appointment", "appointments", "consultation", "consultations", "deal", "deals",
-    "same", "day", "new"
+    "clinic", "clinics", "center", "centre", "centers", "office", "offices", "practice",
+    "practices", "provider", "providers", "place", "places", "specialist", "specialists",
+    "service", "services", "treatment", "treatments", "session", "sessions", "spa", "spas",
+    "medspa", "med", "medical", "aesthetic", "aesthetics", "studio", "skin", "appointment",
+    "appointments", "consultation", "consultations"
 })  # fmt: skip
 # Words asking for any verified, unexpired credential (the `qualified` filter).
 QUALIFIED_WORDS = frozenset({
@@ -132,7 +133,8 @@ class Vocabulary:
     exact: dict[str, Concept]  # phrase key (words run together, plural folded) -> meaning
     stemmed: dict[str, Concept]  # the same by stem, where a stem has only one meaning
     fuzzy_keys: tuple[str, ...]  # keys typos may reach
-    max_words: int
+    primary: frozenset[str]  # keys of codes and names (not aliases): first in autocomplete
+    one_word: frozenset[str]  # keys of one-word phrases: a typo'd prefix may reach only these
 
 
 def phrase_key(tokens: list[str] | tuple[str, ...]) -> str:
@@ -147,14 +149,24 @@ def phrase_key(tokens: list[str] | tuple[str, ...]) -> str:
     return k
 
 
+# Words that mean the same inside any vocabulary phrase: "prp hair" is also "platelet rich
+# plasma hair", "rf microneedling" also "radiofrequency microneedling".
+EQUIVALENT_WORDS = {"prp": "platelet rich plasma", "rf": "radiofrequency"}
+
+
 def _phrases(entry: dict) -> list[str]:
-    """Every way the vocabulary names an entry: its code, its name, the name's parenthesis, aliases."""
+    """Every way the vocabulary names an entry: its code, its name, the name's parenthesis, aliases
+    (and each of them with EQUIVALENT_WORDS spelt out)."""
     name = entry["name"]
     base, _, inner = name.partition("(")
     out = [entry["code"].replace("-", " "), base, *entry.get("aliases", [])]
     inner = inner.rstrip(")").strip()
     if len(inner) > 4:  # "(collagen induction therapy)", not "(CANS)"
         out.append(inner)
+    for phrase in list(out):
+        tokens = words(phrase)
+        if any(t in EQUIVALENT_WORDS for t in tokens):
+            out.append(" ".join(EQUIVALENT_WORDS.get(t, t) for t in tokens))
     return out
 
 
@@ -163,13 +175,16 @@ def vocabulary_table() -> Vocabulary:
     """Phrase -> meaning for every treatment and credential in fixtures/, built once."""
     meanings: dict[str, dict[str, list[str]]] = {}
     stems: dict[str, set[tuple[str, str]]] = {}
-    longest = 1
+    primary, one_word = set(), set()
     kinds = ("treatment", vocabulary.treatment_entries()), ("credential", vocabulary.certification_entries())
     for kind, entries in kinds:
         for entry in entries:
-            for phrase in _phrases(entry):
+            for n, phrase in enumerate(_phrases(entry)):
                 tokens = words(phrase)
-                longest = max(longest, len(tokens))
+                if n < 2:  # the code and the name come first
+                    primary.add(phrase_key(tokens))
+                if len(tokens) == 1:
+                    one_word.add(phrase_key(tokens))
                 codes = meanings.setdefault(phrase_key(tokens), {}).setdefault(kind, [])
                 if entry["code"] not in codes:
                     codes.append(entry["code"])
@@ -186,7 +201,7 @@ def vocabulary_table() -> Vocabulary:
         if k not in exact and len(kinds_) == 1:
             stemmed[k] = Concept(kinds_.pop(), tuple(sorted(code for _, code in pairs)))
     fuzzy = tuple(k for k in exact if len(k) >= MIN_FUZZY_TARGET_LENGTH)
-    return Vocabulary(exact, stemmed, fuzzy, longest)
+    return Vocabulary(exact, stemmed, fuzzy, frozenset(primary), frozenset(one_word))
 
 
 def concept(tokens: list[str] | tuple[str, ...]) -> Concept | None:
@@ -214,6 +229,30 @@ def corrected_concept(word: str) -> Concept | None:
     if len(meanings) != 1:
         return None  # two readings at the same distance: do not guess
     return meanings.pop()
+
+
+def complete_vocabulary(text: str) -> list[tuple[Concept, str]]:
+    """Treatments and credentials a half-typed phrase may be starting ("vamp", "botx", "esthe"):
+    (meaning, the phrase it completes), best first: exact starts before typo'd ones, names
+    before aliases, shorter phrases first. A typo is allowed in what was typed by the rule
+    above, at any letter, against one-word phrases ("botx" -> "botox")."""
+    typed = "".join(words(text))
+    if not typed:
+        return []
+    table = vocabulary_table()
+    allowed = typos_allowed(typed)
+    found: dict[Concept, tuple[int, int, int, str]] = {}
+    for k, meaning in table.exact.items():
+        if k.startswith(typed):
+            typo = 0
+        elif allowed and k in table.one_word and OSA.distance(typed, k[: len(typed)]) <= allowed:
+            typo = 1
+        else:
+            continue
+        rank = (typo, k not in table.primary, len(k), k)
+        if meaning not in found or rank < found[meaning]:
+            found[meaning] = rank
+    return [(meaning, rank[3]) for meaning, rank in sorted(found.items(), key=lambda item: item[1])]
 
 
 # --- The interpretation -----------------------------------------------------------------------
@@ -252,7 +291,7 @@ class Interpretation:
     dropped: tuple[str, ...] = ()
     literal: bool = False
     prefix: bool = False  # the last word may be unfinished (the query did not end in a space)
-    _place_tokens: tuple[str, ...] = field(default=(), repr=False)
+    name_words: tuple[str, ...] = ()  # the words in order, but the place's: perhaps a clinic's name
 
     @property
     def treatments(self) -> list[tuple[str, ...]]:
@@ -268,14 +307,10 @@ class Interpretation:
     def text(self) -> str:
         return " ".join(self.words)
 
-    @property
-    def understood(self) -> bool:
-        """Whether anything beyond plain words was read from the text."""
-        return bool(self.mentions or self.place or self.qualified)
 
-
-def understand(text: str | None, *, find_place: bool = True, literal: bool = False) -> Interpretation:
-    """Read a query. `find_place=False` when the place comes from elsewhere (a location box)."""
+def understand(text: str | None, *, place_given: bool = False, literal: bool = False) -> Interpretation:
+    """Read a query. With `place_given` (a place box, coordinates or a map area), a place named
+    in the text only repeats or contradicts it: its words are ignored, not matched."""
     text = text or ""
     tokens = words(text)[:MAX_WORDS]
     prefix = bool(tokens) and not text[-1:].isspace()
@@ -294,8 +329,7 @@ def understand(text: str | None, *, find_place: bool = True, literal: bool = Fal
         for k in range(i, j):
             used[k] = True
 
-    if find_place:
-        place = _zip(tokens, take) or _cued_place(tokens, take) or _qualified_place(tokens, take)
+    place = _zip(tokens, take) or _cued_place(tokens, take) or _qualified_place(tokens, take)
 
     # Vocabulary phrases, longest first, left to right.
     for length in range(min(MAX_PHRASE_WORDS, n), 0, -1):
@@ -307,7 +341,7 @@ def understand(text: str | None, *, find_place: bool = True, literal: bool = Fal
                 take(i, i + length)
                 mentions.append((i, Mention(found.kind, found.codes, " ".join(tokens[i : i + length]))))
 
-    if find_place and place is None:
+    if place is None:
         place = _bare_place(tokens, used, take)
 
     ignored, optional, required, qualified = [], [], [], False
@@ -341,8 +375,11 @@ def understand(text: str | None, *, find_place: bool = True, literal: bool = Fal
             continue
         required.append(i)
 
-    if find_place and required and (place is None or place.area.kind == "state"):
+    if required and (place is None or place.area.kind == "state"):
         place, required = _misspelt_place(tokens, required, place)
+    if place_given and place is not None:
+        ignored += place.text.split()
+        place = None
 
     # The same code named twice ("botox and dysport") is one filter.
     seen, unique = set(), []
@@ -359,8 +396,16 @@ def understand(text: str | None, *, find_place: bool = True, literal: bool = Fal
         qualified=qualified,
         ignored=tuple(ignored),
         prefix=prefix and bool(required) and required[-1] == n - 1,
-        _place_tokens=tuple(place.text.split()) if place else (),
+        name_words=_without(tokens, place.text.split() if place else []),
     )
+
+
+def _without(tokens: list[str], phrase: list[str]) -> tuple[str, ...]:
+    """`tokens` with the last run of words equal to `phrase` taken out."""
+    for i in range(len(tokens) - len(phrase), -1, -1):
+        if phrase and tokens[i : i + len(phrase)] == phrase:
+            return tuple(tokens[:i] + tokens[i + len(phrase) :])
+    return tuple(tokens)
 
 
 def _zip(tokens: list[str], take) -> PlaceMention | None:
@@ -440,19 +485,20 @@ def _bare_place(tokens: list[str], used: list[bool], take) -> PlaceMention | Non
 
         return ok
 
-    # Runs of free words ending at the last content word, longest first.
-    for start in range(max(0, last - MAX_PHRASE_WORDS + 1), last + 1):
-        if any(used[start : last + 1]):
-            continue
-        span = tokens[start : last + 1]
-        if len(span) == 1 and span[0] in AMBIGUOUS_PLACE_WORDS and last != len(tokens) - 1:
-            continue
-        if span[0] in STOPWORDS and len(span) > 1:
-            continue
-        found = places.resolve(span)
-        if found is not None and likely(True)(found, len(span)):
-            take(start, last + 1)
-            return PlaceMention(found.area, " ".join(span), False, found.alternatives)
+    # Runs of free words ending at the last content word, longest first; a place name may end
+    # in a word that is otherwise a stopword ("bay area").
+    free_last = max(i for i in range(len(tokens)) if not used[i])
+    for end in dict.fromkeys((free_last, last)):
+        for start in range(max(0, end - MAX_PHRASE_WORDS + 1), end + 1):
+            if any(used[start : end + 1]) or (start == end and tokens[end] in STOPWORDS):
+                continue
+            span = tokens[start : end + 1]
+            if len(span) == 1 and span[0] in AMBIGUOUS_PLACE_WORDS and end != len(tokens) - 1:
+                continue
+            found = places.resolve(span)
+            if found is not None and likely(True)(found, len(span)):
+                take(start, end + 1)
+                return PlaceMention(found.area, " ".join(span), False, found.alternatives)
     if first != last:
         found = _longest_place(tokens, first, len(tokens), likely(False))
         if found and not any(used[first : found[0]]):
@@ -502,8 +548,8 @@ def relaxations(reading: Interpretation) -> list[Interpretation]:
     out: list[Interpretation] = []
     bases = [reading]
     if reading.place is not None and not reading.place.cued:
-        as_text = tuple(reading._place_tokens) + reading.words
-        bases.append(replace(reading, place=None, words=as_text, _place_tokens=()))
+        as_text = tuple(reading.place.text.split()) + reading.words
+        bases.append(replace(reading, place=None, words=as_text))
     out.extend(bases[1:])
     for base in bases:
         kept, dropped = list(base.words), list(base.dropped)
@@ -514,24 +560,31 @@ def relaxations(reading: Interpretation) -> list[Interpretation]:
     return out
 
 
-def headline(reading: Interpretation, place_label: str | None = None) -> str | None:
-    """What the results are in words ("Botox providers near Tampa, FL"); None if nothing was understood."""
+def headline(
+    reading: Interpretation,
+    area: Area | None = None,
+    treatments: list[str] | tuple[str, ...] = (),
+    credentials: list[str] | tuple[str, ...] = (),
+) -> str | None:
+    """What the results are in words ("Botox providers near Tampa, FL"), from the reading and
+    the place and filters given beside it; None if there is nothing to say."""
     short = vocabulary.treatment_short_names()
-    credentials = vocabulary.certifications()
-    names = [" or ".join(short[c] for c in m.codes) for m in reading.mentions if m.kind == "treatment"]
-    who = [
-        m.text if len(m.codes) > 1 else credentials[m.codes[0]]["name"].split(" (")[0].lower()
+    names = vocabulary.certification_names()
+    what = [short[c] for c in treatments]
+    what += [" or ".join(short[c] for c in m.codes) for m in reading.mentions if m.kind == "treatment"]
+    who = [" or ".join(names[c].split(" (")[0].lower() for c in credentials)] if credentials else []
+    who += [
+        m.text if len(m.codes) > 1 else names[m.codes[0]].split(" (")[0].lower()
         for m in reading.mentions
         if m.kind == "credential"
     ]
-    area = reading.place.area if reading.place else None
-    label = place_label or (area.label if area else None)
-    if not (names or who or label):
+    area = area or (reading.place.area if reading.place else None)
+    if not (what or who or area):
         return None
-    subject = " and ".join(names) + " providers" if names else "Providers"
+    subject = " and ".join(dict.fromkeys(what)) + " providers" if what else "Providers"
     if who:
         who_text = " or ".join(dict.fromkeys(who))
         subject += f" with {'an' if who_text[0] in 'aeiou' else 'a'} {who_text}"
-    if not label:
+    if area is None:
         return subject
-    return f"{subject} {'in' if area is not None and area.kind == 'state' else 'near'} {label}"
+    return f"{subject} {'in' if area.kind == 'state' else 'near'} {area.label}"

@@ -40,6 +40,10 @@ ESTHETICIANS = ("licensed-esthetician", "master-esthetician")
         ("collagen induction therapy", [("microneedling",)]),
         # one word naming several treatments means any of them
         ("prp", [("prp-microneedling", "hair-restoration-prp")]),
+        ("melasma", [("chemical-peel", "laser-resurfacing")]),
+        # what a treatment is for, as people put it
+        ("skin tightening", [("rf-microneedling",)]),
+        ("peach fuzz", [("dermaplaning",)]),
         # several concepts: each must be offered
         ("botox and fillers", [("botox",), ("dermal-fillers",)]),
         ("botox and dysport", [("botox",)]),
@@ -97,6 +101,10 @@ def test_credentials_named_in_the_text(text, credentials):
         ("ft lauderdale", "Fort Lauderdale, FL", "city", False),
         ("Manhattan", "Manhattan, NY", "city", False),
         ("Queens, NY", "Queens, NY", "city", True),
+        ("botox upper east side", "Upper East Side, NY", "city", False),
+        ("south beach", "South Beach, FL", "city", False),
+        ("microneedling in buckhead", "Buckhead, GA", "city", True),
+        ("botox bay area", "Bay Area, CA", "city", False),
         ("the bronx", "The Bronx, NY", "city", False),
         ("DC", "Washington, DC", "city", False),
         ("Washington, D.C.", "Washington, DC", "city", True),
@@ -147,8 +155,8 @@ def test_words_left_over_are_required_or_optional_or_ignored():
     reading = understand("best microneedling clinic near me glow bar")
     assert reading.treatments == [("microneedling",)]
     assert reading.words == ("glow", "bar")
-    assert reading.optional == ("best", "clinic")
-    assert set(reading.ignored) == {"near", "me"}
+    assert reading.optional == ("clinic",)
+    assert set(reading.ignored) == {"best", "near", "me"}
 
 
 def test_accents_and_case_fold():
@@ -170,12 +178,12 @@ def test_the_last_word_is_a_prefix_while_typing():
 def test_literal_reading_keeps_every_word():
     reading = understand("botox near tampa", literal=True)
     assert reading.words == ("botox", "near", "tampa")
-    assert not reading.understood
+    assert not (reading.mentions or reading.place)
 
 
-def test_no_place_is_read_when_the_place_comes_from_elsewhere():
-    reading = understand("botox tampa", find_place=False)
-    assert reading.place is None and reading.words == ("tampa",)
+def test_a_place_in_the_text_is_ignored_when_the_place_comes_from_elsewhere():
+    reading = understand("botox tampa", place_given=True)
+    assert reading.place is None and reading.words == () and "tampa" in reading.ignored
 
 
 def test_relaxations_drop_words_from_the_end_and_try_a_bare_place_as_text():
