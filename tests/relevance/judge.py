@@ -19,6 +19,9 @@ from datetime import date
 
 PASS_AT = 0.8
 DEFAULT_MILES = 25.0
+# The judge's centre of a city (the mean of its clinics) is not the geocoder's: a clinic this
+# close to the radius's edge may fall either way and counts neither for nor against a search.
+EDGE_BAND = 0.03
 EARTH_RADIUS_MI = 3958.7613
 
 
@@ -55,16 +58,16 @@ class Judge:
         # A fixture city's centre: the mean of its clinics (not the search's geocoder).
         self.centres = {city: _mean(ps) for city, ps in points.items()}
 
-    def grades(self, want: dict) -> dict[str, int]:
-        """Clinic id -> grade (>0) for every good answer to a query judged by `want`."""
+    def grades(self, want: dict) -> dict[str, int | None]:
+        """Clinic id -> grade for every good answer to a query judged by `want` (None: neutral)."""
         out = {}
         for r in self.records:
             grade = self.grade(r, want)
-            if grade:
+            if grade != 0:
                 out[r["id"]] = grade
         return out
 
-    def grade(self, r: dict, want: dict) -> int:
+    def grade(self, r: dict, want: dict) -> int | None:
         offered = set(r.get("treatments", []))
         treatments = want.get("treatment", [])
         if not set([treatments] if isinstance(treatments, str) else treatments) <= offered:
@@ -84,25 +87,23 @@ class Judge:
             return 0
         if "name" in want:
             names = {folded(n) for n in _list(want["name"])}
-            return 2 if folded(r["name"]) in names and self._near_ok(r, want) else 0
+            return 2 if folded(r["name"]) in names else 0
         if "name_has" in want:
             return 2 if folded(want["name_has"]) in folded(r["name"]).split() else 0
         if "near" in want or "near_point" in want:
-            if not self._near_ok(r, want):
+            distance = self._miles(r, want)
+            radius = want.get("miles", DEFAULT_MILES)
+            if distance > radius * (1 + EDGE_BAND):
                 return 0
+            if distance > radius * (1 - EDGE_BAND):
+                return None
             same_city = "near" in want and folded(r["address"]["city"]) == folded(want["near"])
             return 2 if same_city else 1
         return 1
 
-    def _near_ok(self, r: dict, want: dict) -> bool:
-        if "near_point" in want:
-            centre = tuple(want["near_point"])
-        elif "near" in want:
-            centre = self.centres[folded(want["near"])]
-        else:
-            return True
-        here = (r["location"]["lat"], r["location"]["lon"])
-        return miles(centre, here) <= want.get("miles", DEFAULT_MILES)
+    def _miles(self, r: dict, want: dict) -> float:
+        centre = tuple(want["near_point"]) if "near_point" in want else self.centres[folded(want["near"])]
+        return miles(centre, (r["location"]["lat"], r["location"]["lon"]))
 
 
 def _mean(points: list[tuple[float, float]]) -> tuple[float, float]:
@@ -139,11 +140,16 @@ class Verdict:
         return self.ndcg >= PASS_AT and self.recall >= PASS_AT
 
 
-def judge_results(ids: list[str], grades: dict[str, int]) -> Verdict:
-    """A result list (clinic ids, best first) against the grades of the good answers."""
-    ranked = [grades.get(i, 0) for i in ids]
-    found = sum(1 for i in ids[:100] if i in grades)
-    return Verdict(ndcg(ranked, list(grades.values())), recall(found, len(grades)))
+def judge_results(ids: list[str], grades: dict[str, int | None]) -> Verdict:
+    """A result list (clinic ids, best first) against the grades of the good answers.
+
+    Neutral answers (grade None, at the radius's edge) are left out of the list and the ideal.
+    """
+    ids = [i for i in ids if not (i in grades and grades[i] is None)]
+    good = {i: g for i, g in grades.items() if g is not None}
+    ranked = [good.get(i, 0) for i in ids]
+    found = sum(1 for i in ids[:100] if i in good)
+    return Verdict(ndcg(ranked, list(good.values())), recall(found, len(good)))
 
 
 def judge_suggestions(items: list[dict], wanted: list) -> Verdict:

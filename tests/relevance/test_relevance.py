@@ -1,8 +1,9 @@
-"""The judged relevance set: consumer queries through the API, judged against the fixtures.
+"""The judged relevance set: consumer queries through the API, judged against two directories.
 
-`make relevance` prints the pass rate per category (and writes it to
-test-artifacts/relevance.md); `make test` fails below PASS_OVERALL overall or PASS_CATEGORY in
-any category. A quality gate, not a timed test.
+queries.yaml is judged over the sample directory (fixtures/clinics.ndjson), other/queries.yaml
+over a second one with other names and places (other/clinics.ndjson). `make relevance` prints
+the pass rate per category (and writes it to test-artifacts/relevance.md); `make test` fails
+below PASS_OVERALL overall or PASS_CATEGORY in any category. A quality gate, not a timed test.
 """
 
 from __future__ import annotations
@@ -16,12 +17,23 @@ from sqlalchemy.orm import Session
 
 from directory import create_app
 from directory.partners import create_partner
-from indexer import store
+from indexer import index, store
+from indexer.load import load_files
+from indexer.settings import Settings
+from tests.conftest import fresh_database, unique_alias
 from tests.relevance.judge import Judge, Verdict, judge_results, judge_suggestions
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-QUERIES = yaml.safe_load((HERE / "queries.yaml").read_text(encoding="utf-8"))
+
+
+def read_queries(path: Path, dataset: str) -> list[dict]:
+    return [{**q, "dataset": dataset} for q in yaml.safe_load(path.read_text(encoding="utf-8"))]
+
+
+QUERIES = read_queries(HERE / "queries.yaml", "fixtures") + read_queries(
+    HERE / "other" / "queries.yaml", "other"
+)
 CATEGORIES = sorted({q["cat"] for q in QUERIES})
 PASS_OVERALL = 0.95
 PASS_CATEGORY = 0.85
@@ -67,18 +79,37 @@ def judge_entry(client, judge: Judge, entry: dict, headers: dict) -> tuple[Verdi
 
 
 @pytest.fixture(scope="module")
-def verdicts(directory_settings) -> list[tuple[dict, Verdict, dict]]:
-    directory_app = create_app({"SETTINGS": directory_settings, "TESTING": True})
-    with Session(directory_app.extensions["store"]) as session:
-        # The fixture records as loaded (a few had no coordinates and were geocoded).
+def other_settings(es_url, es, geocoder, tmp_path_factory):
+    """The second directory, loaded once for this module."""
+    tmp = tmp_path_factory.mktemp("other")
+    with fresh_database(tmp) as url:
+        settings = Settings(elasticsearch_url=es_url, index=unique_alias("other"), database_url=url)
+        engine = store.open_store(url)
+        report = load_files(
+            [HERE / "other" / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False
+        )
+        assert report.ok, report.rejected[:5]
+        yield settings
+        engine.dispose()
+        index.delete_alias_and_indices(es, settings.index)
+
+
+def run_dataset(settings: Settings, entries: list[dict]) -> list[tuple[dict, Verdict, dict]]:
+    app = create_app({"SETTINGS": settings, "TESTING": True})
+    with Session(app.extensions["store"]) as session:
+        # The records as loaded (a few had no coordinates and were geocoded).
         judge = Judge(list(store.iter_records(session)))
         _, key = create_partner(session, f"relevance-{id(session)}", "1000000 per minute", [])
         session.commit()
-    client = directory_app.test_client()
+    client = app.test_client()
+    return [(entry, *judge_entry(client, judge, entry, {"X-API-Key": key})) for entry in entries]
+
+
+@pytest.fixture(scope="module")
+def verdicts(directory_settings, other_settings) -> list[tuple[dict, Verdict, dict]]:
     out = []
-    for entry in QUERIES:
-        verdict, body = judge_entry(client, judge, entry, {"X-API-Key": key})
-        out.append((entry, verdict, body))
+    for dataset, settings in (("fixtures", directory_settings), ("other", other_settings)):
+        out += run_dataset(settings, [q for q in QUERIES if q["dataset"] == dataset])
     report = format_report(out)
     print("\n" + report)
     artifacts = ROOT / "test-artifacts"
@@ -102,6 +133,10 @@ def format_report(out: list[tuple[dict, Verdict, dict]]) -> str:
             f"| {cat} | {len(vs)} | {passed} | {passed / len(vs):.0%} | "
             f"{sum(v.ndcg for v in vs) / len(vs):.3f} | {sum(v.recall for v in vs) / len(vs):.3f} |"
         )
+    for dataset in sorted({e["dataset"] for e, _, _ in out}):
+        vs = [v for e, v, _ in out if e["dataset"] == dataset]
+        passed = sum(v.passed for v in vs)
+        lines.append(f"| *{dataset} directory* | {len(vs)} | {passed} | {passed / len(vs):.0%} | | |")
     passed = sum(v.passed for _, v, _ in out)
     lines.append(f"| **overall** | {len(out)} | {passed} | {passed / len(out):.0%} | | |")
     failed = [(e, v) for e, v, _ in out if not v.passed]
@@ -111,7 +146,7 @@ def format_report(out: list[tuple[dict, Verdict, dict]]) -> str:
             text = e.get("q", e.get("suggest"))
             place = f" + location={e['location']!r}" if "location" in e else ""
             scores = f"nDCG {v.ndcg:.2f}, recall {v.recall:.2f}"
-            lines.append(f"- [{e['cat']}] {text!r}{place}: {scores} ({v.note})")
+            lines.append(f"- [{e['cat']}, {e['dataset']}] {text!r}{place}: {scores} ({v.note})")
     return "\n".join(lines)
 
 
