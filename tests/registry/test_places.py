@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer import places
-from indexer.language import words
+from registry import places
+from registry.language import words
 
 
 def resolve(text):

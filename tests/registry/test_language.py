@@ -2,7 +2,7 @@
 
 import pytest
 
-from indexer.language import analyze, fold, joined, stem, words
+from registry.language import analyze, fold, joined, stem, words
 
 
 @pytest.mark.parametrize(
