@@ -4,18 +4,51 @@ The document carries only what search filters, sorts, facets and shows on a resu
 Review texts stay in the store; the document carries their aggregates. Everything here works
 on the minimal `integ-test-zip` distribution (no analysis-common, no mapper-extras, no
 scripts) and on a full one.
+
+Text is searched in `search.*`: folded and stemmed in Python by `registry.language` (the
+node has no asciifolding or stemmers), the same way queries are, so Elasticsearch only splits
+it on spaces. A clinic's treatments and verified credentials are indexed with every name the
+vocabulary knows them by, so "vampire facial" or "nurse injector" match even as plain text.
 """
 
 from __future__ import annotations
 
+from functools import cache
+
 from registry import derive, vocabulary
+from registry.geocode import STATES
+from registry.language import analyze, name_key, words
 
 KEYWORD = {"type": "keyword"}
 NO_EXPIRY = "9999-12-31"
 NOT_INDEXED = {"type": "object", "enabled": False}
+# Prepared text: already folded and stemmed, so only split into words.
+WORDS = {"type": "text", "analyzer": "words"}
+# Whether a word is there, not how often: a clinic offering six treatments does not match
+# "laser" less than one offering one (no length norms, no term frequencies).
+TAGS = {**WORDS, "norms": False, "index_options": "docs"}
 
 SETTINGS = {
-    "analysis": {"normalizer": {"folded": {"type": "custom", "filter": ["lowercase"]}}},
+    # A name is matched by a few of its words: a long name is hardly less relevant for them
+    # (BM25's length normalisation b, 0.75 by default, weakened).
+    "similarity": {"names": {"type": "BM25", "b": 0.25}},
+    "analysis": {
+        "normalizer": {"folded": {"type": "custom", "filter": ["lowercase"]}},
+        "analyzer": {
+            "words": {"type": "custom", "tokenizer": "standard"},
+            # Neighbouring words run together: "skinsmith" finds "Skin Smith", "medspa" "Med Spa".
+            "joined_words": {"type": "custom", "tokenizer": "standard", "filter": ["joined_pairs"]},
+        },
+        "filter": {
+            "joined_pairs": {
+                "type": "shingle",
+                "min_shingle_size": 2,
+                "max_shingle_size": 2,
+                "output_unigrams": False,
+                "token_separator": "",
+            }
+        },
+    },
 }
 
 MAPPING = {
@@ -24,9 +57,7 @@ MAPPING = {
         "id": KEYWORD,
         "slug": KEYWORD,
         "name": {"type": "text", "fields": {"sort": {"type": "keyword", "normalizer": "folded"}}},
-        "description": {"type": "text"},
         "treatments": KEYWORD,
-        "treatment_names": {"type": "text"},
         "address": {
             "properties": {
                 "street": {"type": "text"},
@@ -65,7 +96,24 @@ MAPPING = {
                 "histogram": NOT_INDEXED,
             }
         },
-        "suggest": {"type": "completion", "analyzer": "simple"},
+        "search": {
+            "properties": {
+                "name": {
+                    **WORDS,
+                    "similarity": "names",
+                    "index_prefixes": {"min_chars": 1, "max_chars": 10},
+                    "fields": {"joined": {"type": "text", "analyzer": "joined_words"}},
+                },
+                # The name's words as spelt (folded, not stemmed): an exact spelling ranks first.
+                "name_words": TAGS,
+                # The whole name as one key: a query that is exactly a clinic's name finds it first.
+                "name_key": KEYWORD,
+                "treatments": TAGS,
+                "credentials": TAGS,
+                "place": TAGS,
+                "description": WORDS,
+            }
+        },
         "updated_at": {"type": "date"},
     },
 }
@@ -82,8 +130,6 @@ def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
     `ratings` are a stored listing's review aggregates; without them, the record is one as
     feeds send it and its own `reviews` are counted.
     """
-    names = vocabulary.treatments()
-    address = record["address"]
     hours = record.get("hours")
     if ratings is None:
         ratings = derive.Ratings.of(record.get("reviews", []))
@@ -91,9 +137,7 @@ def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
         "id": record["id"],
         "slug": derive.profile_slug(record),
         "name": record["name"],
-        "description": record.get("description") or "",
         "treatments": record.get("treatments", []),
-        "treatment_names": [names[t] for t in record.get("treatments", [])],
         "address": derive.address(record),
         "location": record.get("location"),
         "contact": derive.contact(record),
@@ -104,9 +148,33 @@ def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
         "certifications": derive.certifications(record),
         "qualified_until": qualified_until(record.get("certifications", [])),
         "rating": derive.rating_summary(ratings),
-        "suggest": {"input": [record["name"], f"{address['city']}, {address['state']}"]},
+        "search": search_text(record),
         "updated_at": record.get("updated_at"),
     }
+
+
+def search_text(record: dict) -> dict:
+    """The searchable text of a record, folded and stemmed (see the module docstring)."""
+    names = _vocabulary_text()
+    name_words = words(record["name"])
+    address = record["address"]
+    held = dict.fromkeys(c["code"] for c in record.get("certifications", []) if c.get("verified"))
+    return {
+        "name": analyze(record["name"]),
+        "name_words": " ".join(name_words),
+        "name_key": name_key(name_words),
+        "treatments": " ".join(names[code] for code in record.get("treatments", []) if code in names),
+        "credentials": " ".join(names[code] for code in held if code in names),
+        "place": analyze(f"{address['city']} {address['state']} {STATES.get(address['state'], '')}"),
+        "description": analyze(record.get("description") or ""),
+    }
+
+
+@cache
+def _vocabulary_text() -> dict[str, str]:
+    """Code -> every name of a treatment or credential, analyzed once per process."""
+    entries = (*vocabulary.treatment_entries(), *vocabulary.certification_entries())
+    return {e["code"]: analyze(" ".join([e["name"], *e.get("aliases", [])])) for e in entries}
 
 
 def qualified_until(certifications: list[dict]) -> str | None:

@@ -25,7 +25,7 @@ def test_document_json_is_to_document_as_json():
 
 
 def test_lone_surrogates_are_sent_as_they_always_were():
-    record = {**RECORD, "description": "bad \ud800 text"}
+    record = {**RECORD, "name": "bad \ud800 name"}
     expected = json.dumps(to_document(record), ensure_ascii=False).encode("utf-8", "surrogatepass")
     assert index.document_json(record) == expected
 

@@ -50,4 +50,6 @@ def test_document_carries_aggregates_not_review_texts():
     doc = to_document(record)
     assert doc["rating"]["count"] == 1 and doc["rating"]["average"] == 4.0
     assert "secret text" not in json.dumps(doc)
-    assert doc["treatment_names"] == ["Microneedling (collagen induction therapy)"]
+    # Treatments are searchable by every name people use for them, folded and stemmed.
+    assert "microneedl" in doc["search"]["treatments"].split()
+    assert "collagen induct" in doc["search"]["treatments"]
