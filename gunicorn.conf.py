@@ -29,10 +29,13 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 
 def when_ready(server):
     """Before the workers fork: build what they would otherwise each build, then freeze it."""
-    from registry.geocode import gazetteer
+    from directory.search.understand import vocabulary_table
+    from registry import places
     from registry.settings import Settings
 
-    gazetteer(Settings.from_env().gazetteer_cache)
+    places.use_cache(Settings.from_env().gazetteer_cache)
+    places.places()  # the gazetteer, populations and place names of query understanding
+    vocabulary_table()
     gc.collect()
     gc.freeze()  # keep the shared objects out of the workers' garbage collections (copy-on-write)
     # The build's temporary rows leave free heap pages that every forked worker would carry

@@ -1,7 +1,7 @@
 """The query mix: realistic API URLs, and the exact Elasticsearch request behind each one.
 
 The direct measurements must send the SAME queries as the API, so each Elasticsearch request
-is derived the way the view derives it (SearchArgs -> resolve_place -> search_requests, cursors
+is derived the way the view derives it (SearchArgs -> understand_query -> search_requests, cursors
 decoded with the query's fingerprint) and then captured on the wire side of the Python client:
 method, target (path + query string), headers and the serialized body.
 """
@@ -18,7 +18,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 from elasticsearch import Elasticsearch
 
-from directory.search import cursor, resolve_place
+from directory.search import cursor, understand_query
 from directory.search.args import SearchArgs
 from directory.search.query import search_requests
 
@@ -191,7 +191,7 @@ def search_lines(url: str, geocoder, alias: str) -> list[dict]:
     raw = parse_qs(urlsplit(url).query, keep_blank_values=True)
     data = {k: (v if k in LIST_PARAMS else v[-1]) for k, v in raw.items()}
     query = SearchArgs().load(data)
-    resolve_place(query, geocoder)
+    query = understand_query(query, geocoder)
     after = cursor.decode(query.cursor, query.fingerprint()) if query.cursor else None
     return search_requests(alias, query, datetime.now(UTC), [], after)
 

@@ -7,7 +7,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
-from registry import db
+from registry import db, places
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.mail import make_mailer
 from registry.settings import ROOT, Settings, make_client
@@ -42,6 +42,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.extensions["geocoder"] = CachedGeocoder(
         make_geocoder(settings.geocoder, gazetteer_cache=settings.gazetteer_cache)
     )
+    places.use_cache(settings.gazetteer_cache)  # query understanding shares the gazetteer
 
     from directory import clinic, health, learn, pages, partners, present, problems, ratelimit, site
     from directory.api import blp as api_blueprint

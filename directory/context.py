@@ -7,7 +7,7 @@ from elasticsearch import Elasticsearch
 from flask import current_app
 from sqlalchemy.engine import Engine
 
-from directory.search import Results, SearchQuery, resolve_place, search
+from directory.search import Results, SearchQuery, search, understand_query
 from indexer.sync import index_pending
 from registry.mail import Mailer
 from registry.settings import Settings
@@ -35,8 +35,9 @@ def geocoder():
 
 
 def search_providers(query: SearchQuery) -> Results:
-    """Resolve the query's place, then search; PlaceNotFound and CursorError reach the app's handlers."""
-    return search(es(), settings().index, resolve_place(query, geocoder()))
+    """Understand the query (place box and q), then search; PlaceNotFound and CursorError reach the
+    app's handlers."""
+    return search(es(), settings().index, understand_query(query, geocoder()))
 
 
 def index_changes() -> bool:

@@ -17,7 +17,7 @@ from marshmallow import ValidationError
 from directory import jsonld, refine
 from directory.context import geocoder, search_providers, store
 from directory.listing import ReviewArgs, provider_detail
-from directory.search import CursorError, PlaceNotFound, Results, SearchQuery, resolve_place
+from directory.search import CursorError, PlaceNotFound, Results, SearchQuery, understand_query
 from directory.search.args import query_from_args
 from registry import photos, vocabulary
 from registry.derive import id_from_slug
@@ -92,7 +92,7 @@ def unknown_place(error: PlaceNotFound):
 @bp.errorhandler(CursorError)
 def bad_cursor(error: CursorError):
     return render_search(
-        resolve_place(query_from_args(request.args), geocoder()), errors={"cursor": [str(error)]}
+        understand_query(query_from_args(request.args), geocoder()), errors={"cursor": [str(error)]}
     )
 
 

@@ -75,7 +75,19 @@ class SearchArgs(Schema):
         },
     )
     q = fields.String(
-        validate=validate.Length(max=200), metadata={"description": "Free text; small typos are tolerated."}
+        validate=validate.Length(max=200),
+        metadata={
+            "description": 'What people type in one box, e.g. "botox near tampa" or "vampire facial 33602": '
+            "treatments and credentials named become filters (like `treatment` and `certification`), "
+            "a place becomes the search centre when no other is given, the other words are matched with "
+            "typos tolerated. `interpreted` in the response says what was understood."
+        },
+    )
+    literal = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "Match `q` as plain text: no treatment, credential or place is read from it."
+        },
     )
     treatment = fields.List(
         fields.String(validate=validate.OneOf(sorted(vocabulary.treatments()))),
@@ -108,7 +120,7 @@ class SearchArgs(Schema):
     sort = fields.String(
         load_default="best",
         validate=validate.OneOf(SORTS),
-        metadata={"description": "best, distance or rating."},
+        metadata={"description": "best, distance (from the place searched) or rating."},
     )
     limit = fields.Integer(
         load_default=20,
@@ -137,9 +149,10 @@ class SearchArgs(Schema):
             raise ValidationError("Give lat and lon together.", "lon" if "lat" in data else "lat")
         if "lat" in data and "location" in data:
             raise ValidationError("Give either lat/lon or location, not both.", "location")
-        has_point = "lat" in data or "location" in data
+        # A place named in q counts too ("botox near tampa"); if q names none, best match is used.
+        has_point = "lat" in data or "location" in data or data.get("q")
         if data.get("sort") == "distance" and not has_point:
-            raise ValidationError("Sorting by distance needs lat/lon or location.", "sort")
+            raise ValidationError("Sorting by distance needs lat/lon, location or a place in q.", "sort")
         if data.get("page", 1) > 1 and "cursor" in data:
             raise ValidationError("Give either page or cursor, not both.", "page")
         if data.get("page", 1) * data.get("limit", 20) > MAX_WINDOW:

@@ -19,16 +19,32 @@ from directory.search.query import (
     RATING_BANDS,
     RATING_FACTOR,
     SearchQuery,
+    count_requests,
     gauss_decay,
     search_requests,
+    suggest_query,
 )
-from registry import derive, vocabulary
+from directory.search.understand import (
+    Mention,
+    PlaceMention,
+    complete_vocabulary,
+    headline,
+    relaxations,
+    understand,
+)
+from registry import derive, places, vocabulary
 from registry.derive import Ratings
+from registry.language import words
+from registry.places import Area
 
 # Elasticsearch's arc distance uses this mean Earth radius; using it here keeps a listed
 # distance consistent with the radius filter (it differs from the WGS84 geodesic by <0.5%).
 EARTH_RADIUS_KM = 6371.0087714
 ZONES_TTL = 60.0
+# Autocomplete offers places this big before clinics, smaller ones after them.
+SUGGEST_CITY_POPULATION = 100_000
+# At most this many relaxed readings are tried when a search finds nothing.
+MAX_RELAXATIONS = 4
 
 
 @dataclass
@@ -38,16 +54,74 @@ class Results:
     next_cursor: str | None
     facets: dict | None
     origin: dict | None = None
+    interpreted: dict | None = None
 
 
-def resolve_place(query: SearchQuery, geocoder) -> SearchQuery:
-    """Fill lat/lon from `location` with the offline-first geocoder, or raise PlaceNotFound."""
+def understand_query(query: SearchQuery, geocoder) -> SearchQuery:
+    """The one query-understanding step, for the API, the pages and autocomplete alike.
+
+    Resolves the place box (`location`) and reads `q` (see `understand.py`): treatments and
+    credentials named become filters, a place named in `q` becomes the search centre when no
+    other place was given, and the words left are the text to match.
+    """
     if query.location and query.lat is None:
-        found = geocoder.geocode(query.location)
-        if found is None:
-            raise PlaceNotFound(query.location, geocoder.suggest(query.location))
-        query.lat, query.lon = found.latitude, found.longitude
+        query.place = resolve_location(query.location, geocoder)
+        if query.place.area.kind == "state":
+            query.state = query.place.area.state
+        else:
+            query.lat, query.lon = query.place.area.lat, query.place.area.lon
+    place_given = query.place is not None or query.lat is not None or query.bbox is not None
+    query.reading = understand(query.q, place_given=place_given, literal=query.literal)
     return query
+
+
+def resolve_location(text: str, geocoder) -> PlaceMention:
+    """The place a place box names: a place people call so, else an address; or PlaceNotFound."""
+    found = places.resolve(words(text))
+    if found is not None:
+        return PlaceMention(found.area, text, cued=True, alternatives=found.alternatives)
+    location = geocoder.geocode(text)
+    if location is None:
+        raise PlaceNotFound(text, [a.label for a in places.suggest_places(text)])
+    raw = location.raw if isinstance(location.raw, dict) else {}
+    state = raw.get("state") or ""
+    area = Area(location.address, state, location.latitude, location.longitude, kind="address")
+    return PlaceMention(area, text, cued=True)
+
+
+def interpreted(query: SearchQuery) -> dict:
+    """What the search understood, for partners and the page ("Botox providers near Tampa, FL")."""
+    reading = query.reading or understand(None)
+    place = query.place or reading.place
+    return {
+        "query": query.q or "",
+        "literal": reading.literal,
+        "treatments": [_mention(m) for m in reading.mentions if m.kind == "treatment"],
+        "credentials": [_mention(m) for m in reading.mentions if m.kind == "credential"],
+        "qualified": reading.qualified,
+        "place": None if place is None else _place(place, "location" if query.place else "q"),
+        "alternatives": [] if place is None else [_area(a) for a in place.alternatives],
+        "text": reading.text,
+        "optional": list(reading.optional),
+        "ignored": list(reading.ignored),
+        "dropped": list(reading.dropped),
+        "headline": headline(reading, place.area if place else None, query.treatment, query.certification),
+    }
+
+
+def _mention(m: Mention) -> dict:
+    names = vocabulary.treatments() if m.kind == "treatment" else vocabulary.certification_names()
+    codes = list(m.codes)
+    return {"codes": codes, "names": [names[c] for c in codes], "text": m.text, "corrected": m.corrected}
+
+
+def _area(area: Area) -> dict:
+    label, state = area.label, area.state or None
+    return {"label": label, "kind": area.kind, "state": state, "lat": area.lat, "lon": area.lon}
+
+
+def _place(place: PlaceMention, source: str) -> dict:
+    return {**_area(place.area), "text": place.text, "source": source, "corrected": place.corrected}
 
 
 _zones: dict[str, tuple[float, list[str]]] = {}
@@ -65,8 +139,32 @@ def time_zones(client: Elasticsearch, alias: str) -> list[str]:
 
 
 def search(client: Elasticsearch, alias: str, query: SearchQuery, now: datetime | None = None) -> Results:
-    """Run `query` against the index behind `alias` (lat/lon already resolved)."""
+    """Run `query` (understood by `understand_query`) against the index behind `alias`.
+
+    When the words of `q` find nothing, the relaxed readings are tried in turn (see
+    `understand.relaxations`) and the answer says which words were dropped.
+    """
     now = now or datetime.now(UTC)
+    if query.reading is None:  # built by hand, not by understand_query: read q here
+        given = query.lat is not None or query.bbox is not None or query.state is not None
+        query = replace(query, reading=understand(query.q, place_given=given, literal=query.literal))
+    results = search_once(client, alias, query, now)
+    if results.total == 0 and query.reading is not None:
+        candidates = [replace(query, reading=r) for r in relaxations(query.reading)[:MAX_RELAXATIONS]]
+        if candidates:
+            # One round trip counts what each relaxed reading would find; the first that finds
+            # anything is searched.
+            zones = time_zones(client, alias) if query.open_now else []
+            counts = msearch(client, count_requests(alias, candidates, now, zones))
+            for candidate, counted in zip(candidates, counts, strict=True):
+                if counted["hits"]["total"]["value"]:
+                    query, results = candidate, search_once(client, alias, candidate, now)
+                    break
+    results.interpreted = interpreted(query)
+    return results
+
+
+def search_once(client: Elasticsearch, alias: str, query: SearchQuery, now: datetime) -> Results:
     after = cursor.decode(query.cursor, query.fingerprint()) if query.cursor else None
     zones = time_zones(client, alias) if query.open_now else []
     page, *counted = msearch(client, search_requests(alias, query, now, zones, after))
@@ -193,7 +291,8 @@ def result_item(hit: dict, query: SearchQuery, today: date) -> dict:
         if query.sort == "distance":
             item["distance_km"] = round(hit["sort"][0], 3)
         else:
-            km = arc_km(query.lat, query.lon, src["location"]["lat"], src["location"]["lon"])
+            origin = query.origin
+            km = arc_km(origin["lat"], origin["lon"], src["location"]["lat"], src["location"]["lon"])
             item["distance_km"] = round(km, 3)
     if query.explain:
         item["explain"] = explain_factors(hit, item, query)
@@ -212,7 +311,7 @@ def explain_factors(hit: dict, item: dict, query: SearchQuery) -> dict:
     }
     product = factors["rating"] * factors["credentials"] * (factors["distance"] or 1.0)
     score = hit.get("_score")
-    text = round(score / product, 4) if query.q and score and product else None
+    text = round(score / product, 4) if query.has_text and score and product else None
     return {
         "sort": query.sort,
         "sort_values": hit["sort"],
@@ -256,35 +355,42 @@ def price_label(lo: float | None, hi: float | None) -> str:
     return f"${lo:g}-${hi:g}"
 
 
-def suggest(client: Elasticsearch, alias: str, text: str, limit: int) -> list[dict]:
-    """Completions for what the user has typed: treatments first, then places and clinics."""
-    # The completion suggester reserves some control characters (U+001E, U+001F); none can be typed.
+def suggest(
+    client: Elasticsearch, alias: str, text: str, limit: int, origin: dict | None = None
+) -> list[dict]:
+    """Completions for what the user has typed: treatments and credentials (by any name people
+    use for them), places the search resolves, then clinics by the start of any word of their
+    name, typos tolerated; nearer clinics first when `origin` is known."""
+    # The search box may hold control characters pasted in; none means anything.
     text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    needle = text.strip().lower()
-    if not needle:
+    if not words(text):
         return []
-    out = [
-        {"text": name, "type": "treatment", "value": code, "url": None}
-        for code, name in vocabulary.treatments().items()
-        if needle
-        and (name.lower().startswith(needle) or code.startswith(needle) or f" {needle}" in name.lower())
-    ][: max(2, limit // 3)]
+    out: list[dict] = []
+    for meaning, _ in complete_vocabulary(text):
+        for code in meaning.codes:
+            out.append(_vocabulary_item(meaning.kind, code))
+    out = list({item["value"]: item for item in out}.values())[: max(2, limit // 3)]
+    found = places.complete(text, limit=max(2, limit // 3))
+    # A prefix more likely names a city than a small town; clinics come between the two.
+    towns = [_place_item(a) for a in found if a.population < SUGGEST_CITY_POPULATION]
+    out += [_place_item(a) for a in found if a.population >= SUGGEST_CITY_POPULATION]
     resp = client.search(
         index=alias,
+        query=suggest_query(text, origin),
+        size=limit,
         source=["id", "slug", "name"],
-        suggest={
-            "s": {
-                "prefix": text,
-                "completion": {"field": "suggest", "size": limit * 2, "skip_duplicates": True},
-            }
-        },
     )
-    for option in resp["suggest"]["s"][0]["options"]:
-        src = option["_source"]
-        if option["text"] == src["name"]:
-            out.append(
-                {"text": src["name"], "type": "clinic", "value": src["id"], "slug": src["slug"], "url": None}
-            )
-        else:
-            out.append({"text": option["text"], "type": "place", "value": option["text"], "url": None})
-    return out[:limit]
+    for hit in resp["hits"]["hits"]:
+        src = hit["_source"]
+        item = {"text": src["name"], "type": "clinic", "value": src["id"], "slug": src["slug"], "url": None}
+        out.append(item)
+    return (out + towns)[:limit]
+
+
+def _place_item(area: Area) -> dict:
+    return {"text": area.label, "type": "place", "value": area.label, "url": None}
+
+
+def _vocabulary_item(kind: str, code: str) -> dict:
+    names = vocabulary.treatments() if kind == "treatment" else vocabulary.certification_names()
+    return {"text": names[code], "type": kind, "value": code, "url": None}

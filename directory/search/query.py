@@ -11,6 +11,16 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from directory.search.understand import (
+    MIN_LENGTH_FOR_1_TYPO,
+    MIN_LENGTH_FOR_2_TYPOS,
+    MIN_PREFIX_LENGTH,
+    Interpretation,
+    PlaceMention,
+    typos_allowed,
+)
+from registry.language import joined, name_key, stem, words
+
 KM_PER_MILE = 1.609344
 DEFAULT_RADIUS_MI = 25
 DEFAULT_RADIUS_KM = DEFAULT_RADIUS_MI * KM_PER_MILE
@@ -19,22 +29,45 @@ MAX_WINDOW = 10_000  # Elasticsearch's index.max_result_window: numbered pages s
 SORTS = ("best", "distance", "rating")
 
 # Ranking for sort=best, a product of independent factors (see explain_factors):
-#   text relevance (BM25 of q over name, treatments, description; 1 when no q)
+#   text relevance (BM25 of the query's words over WORD_FIELDS; 1 when there are none)
 #   x distance decay: gauss, 1.0 within DECAY_OFFSET_KM, 0.5 at half the radius beyond it
 #   x rating: Bayesian-weighted rating / 5, so 0.2 .. 1.0
 #   x credentials: CREDENTIAL_BOOST when at least one verified, unexpired credential
-TEXT_FIELDS = ["name^3", "treatment_names^2", "address.city^2", "description"]
-# The typo rule of every text search (providers and articles), Elasticsearch's AUTO fuzziness:
-# a word of 1-2 characters must match exactly, 3-5 may have one typo, 6 or more two; and the
-# first character is never the typo (people rarely get it wrong, and it keeps expansion small).
-FUZZINESS = "AUTO"
-PREFIX_LENGTH = 1
+# The typo rule of every text search (providers and articles), written once in understand.py:
+# no typo under 4 letters, one from 4, two from 8, the first letter included. As Elasticsearch
+# fuzziness, for the fields whose words are matched there.
+FUZZINESS = f"AUTO:{MIN_LENGTH_FOR_1_TYPO},{MIN_LENGTH_FOR_2_TYPOS}"
+PREFIX_LENGTH = 0
 DECAY_OFFSET_KM = 1.0
 DECAY_AT_SCALE = 0.5
 RATING_FACTOR = 0.2
 CREDENTIAL_BOOST = 1.25
+# Where each word of the query is looked for, and what a match there weighs. Every word must
+# match in at least one field (per word, across fields: "glow tampa" matches a Glow clinic in
+# Tampa). What a clinic offers weighs more than its name, so a clinic offering laser
+# resurfacing ranks above one that only has "Laser" in its name.
+WORD_FIELDS = {
+    "search.treatments": 4.0,
+    "search.name": 3.0,
+    "search.credentials": 2.0,
+    "search.place": 2.0,
+    "search.description": 1.0,
+}
+# Fields with a small vocabulary, where a typo is worth looking for (see understand.TYPOS);
+# descriptions match by stem only.
+TYPO_FIELDS = ("search.treatments", "search.name", "search.credentials", "search.place")
+# A word written together or apart ("skinsmith" / "skin smith") still matches a name.
+JOINED_NAME_BOOST = 3.0
+# An unfinished last word ("lumie") matches names it begins, below a whole-word match.
+PREFIX_BOOST = 1.5
+# Autocomplete with a known location: a clinic this far away counts half as much.
+SUGGEST_DECAY_KM = 50
+# The query is a clinic's whole name ("nguyen dermatology & laser"): that clinic first.
+WHOLE_NAME_BOOST = 10.0
+# A word spelt as in the name, not only sharing its stem ("aesthetics" in "... Aesthetics by ...").
+EXACT_WORD_BOOST = 2.0
 # Fields only search needs; a result card never shows them (the description is on the profile).
-SOURCE_EXCLUDES = ["description", "open_minutes", "qualified_until", "suggest", "treatment_names"]
+SOURCE_EXCLUDES = ["open_minutes", "qualified_until", "search"]
 
 RATING_BANDS = [("4.5", 4.5), ("4", 4.0), ("3", 3.0)]
 PRICE_BANDS = [
@@ -76,15 +109,44 @@ class SearchQuery:
     cursor: str | None = None
     explain: bool = False
     facets: bool = True
+    literal: bool = False
+    state: str | None = None  # a whole state, when the place named is one
+    # What the core understood from `q`, and the place searched (from `location` or `q`).
+    reading: Interpretation | None = None
+    place: PlaceMention | None = None
 
     @property
     def origin(self) -> dict | None:
-        return None if self.lat is None else {"lat": self.lat, "lon": self.lon}
+        """The search centre: given (lat/lon or the place box), else a place named in `q`."""
+        if self.lat is not None:
+            return {"lat": self.lat, "lon": self.lon}
+        area = self.reading.place.area if self.reading and self.reading.place else None
+        if area is None or area.kind == "state":
+            return None
+        return {"lat": area.lat, "lon": area.lon}
+
+    @property
+    def area_state(self) -> str | None:
+        """The state searched as a whole: from the place box, else named in `q`."""
+        if self.state:
+            return self.state
+        place = self.reading.place if self.reading else None
+        return place.area.state if place and place.area.kind == "state" else None
 
     def fingerprint(self) -> dict:
         """What makes two requests the same result list (paging parameters excluded)."""
-        skip = {"cursor", "page", "limit", "explain", "facets", "location"}
-        return {k: v for k, v in self.__dict__.items() if k not in skip and v not in (None, [], False)}
+        skip = {"cursor", "page", "limit", "explain", "facets", "location", "reading", "place"}
+        found = {k: v for k, v in self.__dict__.items() if k not in skip and v not in (None, [], False)}
+        if self.lat is None and self.origin:  # a place named in q
+            found["origin"] = self.origin
+        if self.area_state and not self.state:
+            found["state"] = self.area_state
+        return found
+
+    @property
+    def has_text(self) -> bool:
+        """Whether words of `q` are left to match (and so to score)."""
+        return bool(self.reading and (self.reading.words or self.reading.optional))
 
 
 def valid_credential(today: str, codes: list[str] | None = None) -> dict:
@@ -168,6 +230,16 @@ def filters(query: SearchQuery, now: datetime, zones: list[str]) -> list[dict]:
         out.append(valid_credential(today, query.certification))
     if query.qualified:
         out.append(qualified(today))
+    if query.area_state:
+        out.append({"term": {"address.state": query.area_state}})
+    reading = query.reading
+    if reading:
+        # Named in the text: exactly the filters `treatment=` and `certification=` make.
+        out += [{"terms": {"treatments": list(codes)}} for codes in reading.treatments]
+        if reading.credentials:
+            out.append(valid_credential(today, reading.credentials))
+        if reading.qualified and not query.qualified:
+            out.append(qualified(today))
     if query.min_rating is not None:
         out.append({"range": {"rating.average": {"gte": query.min_rating}}})
     if query.min_reviews:
@@ -179,18 +251,85 @@ def filters(query: SearchQuery, now: datetime, zones: list[str]) -> list[dict]:
     return out
 
 
-def text_query(q: str) -> dict:
+def word_query(word: str, before: str | None = None, after: str | None = None, prefix: bool = False) -> dict:
+    """One query word, looked for in every field of WORD_FIELDS; the best field counts."""
+    term, typos = stem(word), typos_allowed(word)
+    clauses: list[dict] = []
+    for name, boost in WORD_FIELDS.items():
+        if typos and name in TYPO_FIELDS:
+            fuzzy = {"query": term, "fuzziness": typos, "prefix_length": 0, "boost": boost}
+            clauses.append({"match": {name: fuzzy}})
+        else:
+            clauses.append({"term": {name: {"value": term, "boost": boost}}})
+    clauses.append({"term": {"search.name.joined": {"value": term, "boost": JOINED_NAME_BOOST}}})
+    for neighbour in (before, after):
+        if neighbour is not None:
+            pair = [neighbour, word] if neighbour is before else [word, neighbour]
+            clauses.append({"term": {"search.name": {"value": joined(pair), "boost": JOINED_NAME_BOOST}}})
+    if prefix:
+        clauses.append({"prefix": {"search.name": {"value": term, "boost": PREFIX_BOOST}}})
+    return {"dis_max": {"queries": clauses}}
+
+
+def optional_query(word: str) -> dict:
+    """An optional word ("clinic", "med spa"): looked for in names only, as spelt or joined."""
+    term = stem(word)
     return {
-        "multi_match": {
-            "query": q,
-            "fields": TEXT_FIELDS,
-            "type": "best_fields",
-            "fuzziness": FUZZINESS,
-            "prefix_length": PREFIX_LENGTH,
-            "operator": "or",
-            "minimum_should_match": "2<75%",
+        "dis_max": {
+            "queries": [
+                {"term": {"search.name": {"value": term, "boost": WORD_FIELDS["search.name"]}}},
+                {"term": {"search.name.joined": {"value": term, "boost": JOINED_NAME_BOOST}}},
+            ]
         }
     }
+
+
+def text_clauses(reading: Interpretation) -> tuple[list[dict], list[dict]]:
+    """(must, should): every word left in the reading must match somewhere; optional words and
+    the exact spelling of a word (not only its stem) add to the score."""
+    words = reading.words
+    must = [
+        word_query(
+            w,
+            words[i - 1] if i else None,
+            words[i + 1] if i + 1 < len(words) else None,
+            prefix=reading.prefix and i == len(words) - 1 and len(w) >= MIN_PREFIX_LENGTH,
+        )
+        for i, w in enumerate(words)
+    ]
+    should = [optional_query(w) for w in reading.optional]
+    should += [
+        {"term": {"search.name_words": {"value": w, "boost": EXACT_WORD_BOOST}}}
+        for w in (*words, *reading.optional)
+    ]
+    if words and reading.name_words:
+        key = name_key(reading.name_words)
+        should.append({"term": {"search.name_key": {"value": key, "boost": WHOLE_NAME_BOOST}}})
+    return must, should
+
+
+def suggest_query(text: str, origin: dict | None) -> dict:
+    """Clinics whose name has every typed word, the last one possibly unfinished ("juniper sk")."""
+    typed = words(text)
+    last = typed[-1]
+    must = [word_query(w) for w in typed[:-1]]
+    must.append(
+        {
+            "dis_max": {
+                "queries": [
+                    {"prefix": {"search.name_words": {"value": last, "boost": WORD_FIELDS["search.name"]}}},
+                    {"prefix": {"search.name": {"value": stem(last), "boost": PREFIX_BOOST}}},
+                    {"match": {"search.name": {"query": stem(last), "fuzziness": typos_allowed(last)}}},
+                ]
+            }
+        }
+    )
+    query: dict = {"bool": {"must": must}}
+    if origin is None:
+        return query
+    decay = {"origin": origin, "scale": f"{SUGGEST_DECAY_KM}km", "offset": "1km", "decay": DECAY_AT_SCALE}
+    nearer = [{"gauss": {"location": decay}}]
+    return {"function_score": {"query": query, "functions": nearer, "boost_mode": "multiply"}}
 
 
 def decay_scale_km(query: SearchQuery) -> float:
@@ -221,13 +360,13 @@ def scored(query: SearchQuery, base: dict, today: str) -> dict:
             "query": base,
             "functions": functions,
             "score_mode": "multiply",
-            "boost_mode": "multiply" if query.q else "replace",
+            "boost_mode": "multiply" if query.has_text else "replace",
         }
     }
 
 
 def sort_clause(query: SearchQuery) -> list:
-    if query.sort == "distance":
+    if query.sort == "distance" and query.origin:
         geo = {"location": query.origin, "order": "asc", "unit": "km", "distance_type": "arc"}
         return [{"_geo_distance": geo}, {"id": "asc"}]
     if query.sort == "rating":
@@ -281,10 +420,17 @@ def utc_day(now: datetime) -> str:
 
 
 def matching(query: SearchQuery, now: datetime, zones: list[str]) -> dict:
-    """The clinics a search finds, unscored: its filters plus the text match."""
+    """The clinics a search finds, unscored: its filters plus the words to match."""
     base: dict = {"bool": {"filter": filters(query, now, zones)}}
-    if query.q:
-        base["bool"]["must"] = [text_query(query.q)]
+    if query.reading:
+        must, should = text_clauses(query.reading)
+        if should:
+            # Beside a filter, should clauses only add to the score; a clinic matching none of
+            # them keeps a base score of 1, so rating and distance still order it.
+            base["bool"]["should"] = should
+            must = must or [{"match_all": {}}]
+        if must:
+            base["bool"]["must"] = must
     return base
 
 
@@ -322,6 +468,15 @@ def search_requests(
     lines = [{"index": alias}, search_body(query, base, today, search_after)]
     if query.facets:
         lines += [{"index": alias, "request_cache": True}, facets_body(base, today)]
+    return lines
+
+
+def count_requests(alias: str, queries: list[SearchQuery], now: datetime, zones: list[str]) -> list[dict]:
+    """`_msearch` lines counting the clinics each query finds (no hits, no facets)."""
+    lines: list[dict] = []
+    for query in queries:
+        body = {"query": matching(query, now, zones), "size": 0, "track_total_hits": True}
+        lines += [{"index": alias}, body]
     return lines
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from geopy.distance import geodesic
 
-from directory.search import SearchQuery, search
+from directory.search import SearchQuery, search, understand_query
 from directory.search.query import BBox
 from registry.derive import is_valid_certification
 
@@ -115,6 +115,31 @@ def test_random_radius_searches_return_exactly_the_independent_set(es, directory
     for item in items:
         true_km = geodesic(centre, (item["location"]["lat"], item["location"]["lon"])).km
         assert item["distance_km"] == pytest.approx(true_km, rel=0.005, abs=0.002)
+
+
+TYPED = [
+    ("vampire facial", lambda r: "prp-microneedling" in r["treatments"]),
+    ("micro-needling", lambda r: "microneedling" in r["treatments"]),
+    ("botox", lambda r: "botox" in r["treatments"]),
+    ("", lambda r: True),
+]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_a_place_and_treatment_typed_in_one_box_return_exactly_the_independent_set(
+    es, directory_settings, records, seed
+):
+    import zipcodes
+
+    rng = random.Random(seed)
+    postal_code = rng.choice(records)["address"]["postal_code"]
+    (place,) = zipcodes.matching(postal_code)
+    centre = (float(place["lat"]), float(place["long"]))
+    words, predicate = TYPED[seed % len(TYPED)]
+    query = understand_query(SearchQuery(q=f"{words} near {postal_code}", limit=7, facets=False), None)
+    items = all_pages(es, directory_settings.index, query)
+    inside, edge = expected_ids(records, centre, 25 * 1.609344, predicate)
+    assert inside <= {i["id"] for i in items} <= inside | edge
 
 
 def test_distance_sort_is_nearest_first(es, directory_settings):

@@ -6,6 +6,7 @@ import pytest
 
 from directory.search import query as q
 from directory.search.query import BBox, SearchQuery
+from directory.search.understand import understand
 
 MONDAY_1530_UTC = datetime(2026, 11, 23, 15, 30, tzinfo=UTC)
 TODAY = "2026-11-23"
@@ -104,10 +105,25 @@ def test_open_now_has_one_clause_per_zone():
     ]
 
 
-def test_text_query_follows_the_typo_rule():
-    match = q.text_query("microneedeling acne")["multi_match"]
-    assert match["fuzziness"] == q.FUZZINESS == "AUTO" and match["prefix_length"] == q.PREFIX_LENGTH == 1
-    assert match["fields"] == q.TEXT_FIELDS and match["query"] == "microneedeling acne"
+def test_each_word_is_looked_for_in_every_field_with_the_typo_rule():
+    clauses = q.word_query("skinsmyth")["dis_max"]["queries"]
+    fuzzy = [c["match"] for c in clauses if "match" in c]
+    assert {field for m in fuzzy for field in m} == set(q.TYPO_FIELDS)
+    for m in fuzzy:
+        (match,) = m.values()
+        assert match["fuzziness"] == 2 and match["prefix_length"] == q.PREFIX_LENGTH == 0
+    assert {"term": {"search.description": {"value": "skinsmyth", "boost": 1.0}}} in clauses
+    assert q.FUZZINESS == "AUTO:4,8"  # the same rule, for article search
+    short = q.word_query("spa")["dis_max"]["queries"]
+    assert not any("match" in c for c in short)  # under 4 letters: exact
+
+
+def test_every_word_must_match_optional_words_only_score():
+    must, should = q.text_clauses(understand("clinic glow bar"))
+    assert len(must) == 2 and must[1]["dis_max"]["queries"][-1]["prefix"]  # "bar" may be unfinished
+    joined = {"term": {"search.name": {"value": "glowbar", "boost": q.JOINED_NAME_BOOST}}}
+    assert joined in must[0]["dis_max"]["queries"]  # "glow bar" is also "Glowbar"
+    assert {"term": {"search.name_key": {"value": "clinic glow bar", "boost": q.WHOLE_NAME_BOOST}}} in should
 
 
 @pytest.mark.parametrize(
@@ -136,7 +152,7 @@ def test_sort_clauses_end_on_the_id(sort, expected):
 
 
 def test_best_blends_rating_credentials_and_distance():
-    near = SearchQuery(lat=1.0, lon=2.0, radius=20.0, q="prp")
+    near = SearchQuery(lat=1.0, lon=2.0, radius=20.0, q="glow", reading=understand("glow", place_given=True))
     scored = q.scored(near, {"match_all": {}}, TODAY)["function_score"]
     assert scored["score_mode"] == "multiply" and scored["boost_mode"] == "multiply"
     rating, credential, distance = scored["functions"]
