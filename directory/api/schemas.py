@@ -1,7 +1,7 @@
 """Response shapes of the partner API. They document the OpenAPI spec; views serialise plain
 dicts that follow them (tests check real responses against these schemas)."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from directory.listing import ReviewArgs  # noqa: F401  (documented with the API)
 
@@ -96,12 +96,70 @@ class Facets(Schema):
     price = fields.List(fields.Nested(FacetValue))
 
 
+class Understood(Schema):
+    codes = fields.List(fields.String(), metadata={"description": "Any of these codes (one for most words)."})
+    names = fields.List(fields.String())
+    text = fields.String(metadata={"description": "The words of q that named it."})
+    corrected = fields.Boolean(metadata={"description": "Read through a typo."})
+
+
+class Area(Schema):
+    label = fields.String(metadata={"example": "Tampa, FL"})
+    kind = fields.String(metadata={"description": "zip, city, state or address"})
+    state = fields.String(allow_none=True)
+    lat = fields.Float()
+    lon = fields.Float()
+
+
+class InterpretedPlace(Area):
+    text = fields.String(metadata={"description": "The words that named the place."})
+    source = fields.String(metadata={"description": "q, or location (the place box)"})
+    corrected = fields.Boolean(metadata={"description": "Read through a typo."})
+
+
+class Interpreted(Schema):
+    query = fields.String(metadata={"description": "q as sent."})
+    literal = fields.Boolean(metadata={"description": "q was matched as plain text (literal=true)."})
+    treatments = fields.List(
+        fields.Nested(Understood),
+        metadata={"description": "Treatments named in q, each a filter like `treatment` (any code of one)."},
+    )
+    credentials = fields.List(
+        fields.Nested(Understood),
+        metadata={"description": "Credentials named in q: one filter like `certification` (any of them)."},
+    )
+    qualified = fields.Boolean(metadata={"description": "q asked for any verified credential."})
+    place = fields.Nested(
+        InterpretedPlace,
+        allow_none=True,
+        metadata={"description": "The place searched: its name, its centre, and where it came from."},
+    )
+    alternatives = fields.List(
+        fields.Nested(Area),
+        metadata={"description": 'Other places the same name could mean ("Did you mean Portland, ME?").'},
+    )
+    text = fields.String(metadata={"description": "Words of q left to match as text (every one must match)."})
+    optional = fields.List(fields.String(), metadata={"description": 'Words that only rank ("best").'})
+    ignored = fields.List(fields.String(), metadata={"description": 'Words with no meaning here ("near").'})
+    dropped = fields.List(
+        fields.String(), metadata={"description": "Words left out because nothing matched them all."}
+    )
+    headline = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "What the results are, in words.",
+            "example": "Botox providers near Tampa, FL",
+        },
+    )
+
+
 class SearchResponse(Schema):
     total = fields.Integer(metadata={"description": "Matches of the whole query, across all pages."})
     next_cursor = fields.String(
         allow_none=True, metadata={"description": "Pass as cursor for the next page; null on the last."}
     )
     origin = fields.Nested(Point, allow_none=True, metadata={"description": "The resolved search centre."})
+    interpreted = fields.Nested(Interpreted, metadata={"description": "What the search understood from q."})
     results = fields.List(fields.Nested(ProviderSummary))
     facets = fields.Nested(Facets, allow_none=True)
 
@@ -132,12 +190,23 @@ class ProviderDetail(ProviderSummary):
 class SuggestArgs(Schema):
     q = fields.String(required=True, validate=validate.Length(min=1, max=100))
     limit = fields.Integer(load_default=8, validate=validate.Range(1, 20))
+    lat = fields.Float(
+        validate=validate.Range(-90, 90), metadata={"description": "Where the user is: nearer clinics first."}
+    )
+    lon = fields.Float(validate=validate.Range(-180, 180))
+
+    @validates_schema
+    def both_or_neither(self, data: dict, **_) -> None:
+        if ("lat" in data) != ("lon" in data):
+            raise ValidationError("Give lat and lon together.", "lon" if "lat" in data else "lat")
 
 
 class Suggestion(Schema):
     text = fields.String()
-    type = fields.String(metadata={"description": "clinic, place or treatment"})
-    value = fields.String(metadata={"description": "Provider id, place text or treatment code."})
+    type = fields.String(metadata={"description": "treatment, credential, place or clinic"})
+    value = fields.String(
+        metadata={"description": "Treatment or credential code, place (as `location` takes it), provider id."}
+    )
     url = fields.String(allow_none=True)
 
 

@@ -51,6 +51,7 @@ class Providers(MethodView):
             "total": results.total,
             "next_cursor": results.next_cursor,
             "origin": results.origin,
+            "interpreted": results.interpreted,
             "results": results.items,
             "facets": results.facets,
         }
@@ -92,8 +93,9 @@ class Suggest(MethodView):
     @blp.arguments(s.SuggestArgs(), location="query")
     @blp.response(200, s.SuggestResponse)
     def get(self, args: dict):
-        """Autocomplete over clinic names, cities and treatments while the user types."""
-        items = suggest(es(), settings().index, args["q"], args["limit"])
+        """Autocomplete while the user types: treatments and credentials, places, clinics."""
+        origin = {"lat": args["lat"], "lon": args["lon"]} if "lat" in args else None
+        items = suggest(es(), settings().index, args["q"], args["limit"], origin)
         for item in items:
             if item["type"] == "clinic":
                 item["url"] = profile_url(item["slug"])

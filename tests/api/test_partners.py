@@ -132,7 +132,13 @@ def test_openapi_document_validates_and_documents_every_parameter(directory_app)
         "limit",
         "cursor",
         "explain",
+        "literal",
     } <= params
+    schemas = spec["components"]["schemas"]
+    assert "interpreted" in schemas["SearchResponse"]["properties"]
+    assert {"treatments", "credentials", "place", "alternatives", "text", "dropped"} <= set(
+        schemas["Interpreted"]["properties"]
+    )
     for path in ("/api/v1/providers/{provider_id}", "/api/v1/suggest", "/api/v1/providers/export"):
         assert path in spec["paths"]
     assert "400" in spec["paths"]["/api/v1/providers"]["get"]["responses"]

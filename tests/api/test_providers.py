@@ -169,3 +169,84 @@ def test_absurd_review_page_is_400(web):
 def test_suggest_treats_control_characters_as_nothing(web, q):
     resp = web.get(f"/api/v1/suggest?q={q}")
     assert resp.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "location, label",
+    [
+        ("Queens, NY", "Queens, NY"),
+        ("philly", "Philadelphia, PA"),
+        ("DC", "Washington, DC"),
+        ("Washington, D.C.", "Washington, DC"),
+        ("LA", "Los Angeles, CA"),
+        ("Manhattan", "Manhattan, NY"),
+        ("north carolina", "North Carolina"),
+        ("28202-1234", "Charlotte, NC 28202"),
+    ],
+)
+def test_places_as_people_type_them_in_the_place_box(web, location, label):
+    body = web.get("/api/v1/providers", query_string={"location": location, "limit": 5}).get_json()
+    assert body["interpreted"]["place"]["label"] == label
+    assert body["interpreted"]["place"]["source"] == "location"
+    assert body["results"]
+
+
+def test_interpreted_says_what_was_understood(web):
+    body = web.get("/api/v1/providers", query_string={"q": "votox near tampa", "limit": 5}).get_json()
+    understood = body["interpreted"]
+    assert understood["treatments"] == [
+        {"codes": ["botox"], "names": ["Botulinum toxin injections"], "text": "votox", "corrected": True}
+    ]
+    assert understood["place"]["label"] == "Tampa, FL" and understood["place"]["source"] == "q"
+    assert understood["headline"] == "Botox providers near Tampa, FL"
+    assert body["origin"] == {"lat": understood["place"]["lat"], "lon": understood["place"]["lon"]}
+    assert all(r["distance_km"] <= 25 * 1.609344 for r in body["results"])
+    assert schemas.SearchResponse().validate(body) == {}
+
+
+def test_interpreted_is_in_every_search_response(web):
+    for query in ("", "q=", "location=28202", "bbox=-81,35,-80.5,35.4", "lat=35.2&lon=-80.8&q=botox"):
+        assert "interpreted" in web.get(f"/api/v1/providers?{query}").get_json()
+
+
+def test_did_you_mean_offers_only_places_the_search_resolves(web):
+    for typed in ("Charlottvle", "Charlote, NC", "Raliegh", "Tmapa FL"):
+        resp = web.get("/api/v1/providers", query_string={"location": typed})
+        assert resp.status_code == 400
+        suggestions = resp.get_json()["suggestions"]
+        assert suggestions, typed
+        for place in suggestions:
+            assert web.get("/api/v1/providers", query_string={"location": place}).status_code == 200, place
+
+
+def test_suggested_places_are_places_the_search_resolves(web):
+    for prefix in ("queens", "bron", "st pe", "phil", "wash", "ft l", "char"):
+        places = [
+            s
+            for s in web.get(f"/api/v1/suggest?q={prefix}").get_json()["suggestions"]
+            if s["type"] == "place"
+        ]
+        assert places, prefix
+        for place in places:
+            assert web.get("/api/v1/providers", query_string={"location": place["value"]}).status_code == 200
+
+
+def test_suggest_completes_any_word_of_a_name_folded_typo_tolerant(web):
+    def texts(q):
+        return [
+            s["text"] for s in web.get("/api/v1/suggest", query_string={"q": q}).get_json()["suggestions"]
+        ]
+
+    assert "Piel Bonita Clínica" in texts("clinica")
+    assert "Søndergaard Skin Atelier" in texts("sonder")
+    assert "Zoë's Glow Bar" in texts("zoe")
+    assert "Botulinum toxin injections" in texts("botx")
+    assert "Microneedling with PRP" in texts("vampire")
+    assert "Board-certified dermatologist" in texts("dermatolog")
+
+
+def test_suggest_puts_nearer_clinics_first_when_the_location_is_known(web):
+    boston = {"q": "juniper", "lat": 42.36, "lon": -71.06}
+    clinics = [s for s in web.get("/api/v1/suggest", query_string=boston).get_json()["suggestions"]]
+    assert [s["value"][:6] for s in clinics[:2]] == ["boston", "boston"]
+    assert web.get("/api/v1/suggest", query_string={"q": "juniper", "lat": 42.36}).status_code == 400
