@@ -279,3 +279,30 @@ def test_profile_dates_and_hours_use_us_formats(web):
     reviewed = web.get("/api/v1/providers?min_reviews=5&limit=1").get_json()["results"][0]
     html = web.get(f"/providers/{reviewed['slug']}").get_data(as_text=True)
     assert re.search(r'<time datetime="\d{4}-\d\d-\d\d">[A-Z][a-z]+ \d{1,2}, \d{4}</time>', html)
+
+
+def test_results_page_names_what_it_understood_in_heading_and_title(web):
+    html = web.get("/search?q=botox+near+tampa").get_data(as_text=True)
+    assert "<title>Botox providers near Tampa, FL · Provider Directory</title>" in html
+    assert "<h1>Botox providers near Tampa, FL</h1>" in html
+    assert "Showing providers near <strong>Tampa, FL</strong>" in html
+    as_text = re.search(r'<a href="([^"]+)">Search for “botox near tampa” as text instead', html)
+    assert as_text and "literal=true" in as_text.group(1)
+    literal = web.get(as_text.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "<h1>Search providers</h1>" in literal and "Let the search read it instead" in literal
+
+
+def test_an_ambiguous_place_is_named_and_the_others_offered(web):
+    html = web.get("/search?q=microneedling+portland").get_data(as_text=True)
+    assert "<h1>Microneedling providers near Portland, OR</h1>" in html
+    link = re.search(r'Did you mean\s*<a href="([^"]+)">Portland, ME</a>', html)
+    assert link
+    other = web.get(link.group(1).replace("&amp;", "&")).get_data(as_text=True)
+    assert "<h1>Microneedling providers near Portland, ME</h1>" in other
+
+
+def test_typos_and_dropped_words_are_said(web):
+    html = web.get("/search?q=votox+zzyzxq").get_data(as_text=True)
+    assert "you typed “votox”" in html
+    assert "leave out “zzyzxq”" in html
+    assert card_ids(html)
