@@ -13,13 +13,13 @@ from pathlib import Path
 
 import pytest
 import yaml
-from indexer.settings import Settings
 from sqlalchemy.orm import Session
 
 from directory import create_app
-from directory.partners import create_partner
-from indexer import index, store
+from indexer import index
 from indexer.load import load_files
+from registry import db, listings, partners
+from registry.settings import Settings
 from tests.conftest import fresh_database, unique_alias
 from tests.relevance.judge import Judge, Verdict, judge_results, judge_suggestions
 
@@ -84,7 +84,7 @@ def other_settings(es_url, es, geocoder, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("other")
     with fresh_database(tmp) as url:
         settings = Settings(elasticsearch_url=es_url, index=unique_alias("other"), database_url=url)
-        engine = store.open_store(url)
+        engine = db.open_store(url)
         report = load_files(
             [HERE / "other" / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False
         )
@@ -98,9 +98,8 @@ def run_dataset(settings: Settings, entries: list[dict]) -> list[tuple[dict, Ver
     app = create_app({"SETTINGS": settings, "TESTING": True})
     with Session(app.extensions["store"]) as session:
         # The records as loaded (a few had no coordinates and were geocoded).
-        judge = Judge(list(store.iter_records(session)))
-        _, key = create_partner(session, f"relevance-{id(session)}", "1000000 per minute", [])
-        session.commit()
+        judge = Judge(list(listings.iter_records(session)))
+    key = partners.create(app.extensions["store"], unique_alias("relevance"), "1000000 per minute", [])
     client = app.test_client()
     return [(entry, *judge_entry(client, judge, entry, {"X-API-Key": key})) for entry in entries]
 
