@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import gc
 import json
 import logging
@@ -95,7 +94,6 @@ class Gazetteer:
     zips: dict[str, Place]
     cities: dict[tuple[str, str], Place]  # (name, state code)
     by_name: dict[str, list[Place]]  # name -> places in every state, biggest first
-    names: dict[tuple[str, str], list[str]]  # (state or "", initial or "") -> names, for suggest
     max_city_words: int
 
 
@@ -195,18 +193,14 @@ def _build(rows: list[dict]) -> Gazetteer:
             cities[key] = _city(spelling[key], key[1], zs, alias=True)
 
     by_name: dict[str, list[Place]] = defaultdict(list)
-    names: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for (name, state), place in cities.items():
+    for (name, _), place in cities.items():
         by_name[name].append(place)
-        for index_key in ((state, ""), (state, name[0]), ("", name[0])):
-            names[index_key].add(name)
     for places in by_name.values():
         places.sort(key=lambda p: (p.alias, -p.zip_count, p.state))
     return Gazetteer(
         zips=zips,
         cities=cities,
         by_name=dict(by_name),
-        names={key: sorted(group) for key, group in names.items()},
         max_city_words=max(len(name.split()) for name, _ in cities),
     )
 
@@ -257,22 +251,6 @@ class OfflineGeocoder(Geocoder):
         if exactly_one:
             return _location(places[0])
         return [_location(p) for p in places]
-
-    def suggest(self, query: str, limit: int = 5) -> list[str]:
-        """Close "City, ST" spellings for a place that did not resolve, best first."""
-        parsed = _parse(query)
-        name, state = parsed.place, parsed.state
-        if not name:
-            return []
-        g = gazetteer(self.gazetteer_cache)
-        # Misspellings rarely change the first letter; scanning one letter keeps this fast.
-        for index_key in ((state or "", name[0]), (state, "")):
-            matches = difflib.get_close_matches(name, g.names.get(index_key, []), n=limit)
-            if matches or not state:
-                break
-        if state:
-            return [g.cities[(m, state)].label for m in matches]
-        return [g.by_name[m][0].label for m in matches]
 
     def _places(self, q: _Query) -> list[Place]:
         g = gazetteer(self.gazetteer_cache)
@@ -375,11 +353,6 @@ class CachedGeocoder:
             return None
         self._cache[key] = location
         return location
-
-    def suggest(self, query: str, limit: int = 5) -> list[str]:
-        """Close matches from the wrapped geocoder, or none if it cannot suggest."""
-        suggest = getattr(self.geocoder, "suggest", None)
-        return suggest(query, limit=limit) if suggest else []
 
     def save(self) -> None:
         """Write the cache to its JSON file, if it has one."""

@@ -162,19 +162,6 @@ def test_unknown_places_are_none(offline, query):
     assert offline.geocode(query) is None
 
 
-def test_suggest_corrects_a_misspelled_city_within_its_state(offline):
-    suggestions = offline.suggest("Charlote, NC")
-    assert suggestions[0] == "Charlotte, NC"
-    assert all(s.endswith(", NC") for s in suggestions)
-    assert offline.suggest("Portlnd, ME")[0] == "Portland, ME"
-
-
-def test_suggest_without_state(offline):
-    assert "Raleigh, NC" in offline.suggest("Raleig")
-    assert len(offline.suggest("Raleig", limit=2)) <= 2
-    assert offline.suggest("qqqqqq") == []
-
-
 def test_cache_asks_the_wrapped_geocoder_once_per_query():
     charlotte = Location("Charlotte, NC", (35.2, -80.8), {})
     wrapped = CountingGeocoder({"Charlotte, NC": charlotte})
@@ -217,11 +204,6 @@ def test_unreadable_cache_file_starts_empty(tmp_path, caplog):
         cached = CachedGeocoder(CountingGeocoder(), path)
     assert len(cached) == 0
     assert "unreadable" in caplog.text
-
-
-def test_cache_suggests_only_when_the_wrapped_geocoder_can(offline):
-    assert CachedGeocoder(offline).suggest("Charlote, NC")[0] == "Charlotte, NC"
-    assert CachedGeocoder(CountingGeocoder()).suggest("Charlote, NC") == []
 
 
 def test_address_query():
