@@ -12,6 +12,7 @@ TARGET_P99_MS = 100  # API p99 under this at a million clinics and more
 TARGET_LOAD_MIN = 10  # a million clinics indexed within this many minutes
 TARGET_RSS_MB = 150  # each app worker's RSS, in MB (10^6 bytes: the stricter reading)
 TARGET_GROWTH = 2.0  # API latency at the largest size at most this many times the smallest's
+TARGET_UNDERSTANDING_MS = 0.3  # CPU of the query-understanding step per request
 BIG = 1_000_000
 
 MIB = 1024 * 1024
@@ -171,6 +172,24 @@ def size_rows(r: dict) -> list[list[str]]:
             "",
         ]
     )
+    u = r.get("understanding")
+    if u:
+        mix, judged = u["mix"], u["judged"]
+        rows.append(
+            [
+                n,
+                "query understanding, CPU ms per request: the API mix / the judged consumer queries "
+                "(mean, p99)",
+                f"{mix['mean_ms']:.3f}, {mix['p99_ms']:.3f} / "
+                f"{judged['mean_ms']:.3f}, {judged['p99_ms']:.3f}",
+                "",
+                "",
+                "",
+                "",
+                f"mix: {_verdict(mix['mean_ms'], TARGET_UNDERSTANDING_MS, True, ' ms')}; "
+                f"judged: {_verdict(judged['mean_ms'], TARGET_UNDERSTANDING_MS, True, ' ms')}",
+            ]
+        )
     mem = r["memory"]
     largest_mb = max(mem["worker_rss"], default=0) / 1e6
     per100k = 100_000 / r["size"]

@@ -35,6 +35,7 @@ from pathlib import Path
 
 import loadgen
 import report
+import understanding
 import urllib3
 import workload
 from elasticsearch import Elasticsearch
@@ -504,6 +505,8 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
     checks = workload.attach_direct(queries, es, alias, geocoder, info["api_answers"])
     kinds = workload.describe(queries)
     log(f"{len(queries)} queries {kinds}; dropped {len(info['dropped'])}; checks {checks}")
+    understood = understanding.measure([q.url for q in queries], geocoder)
+    log(f"query understanding, CPU ms per request: {json.dumps(understood)}")
 
     results = measure(args, wrk, app, es, settings.elasticsearch_url, alias, queries, api_key, cache)
 
@@ -551,6 +554,7 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
             **checks,
         },
         "profile": prof,
+        "understanding": understood,
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from random import Random
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -21,6 +21,7 @@ from elasticsearch import Elasticsearch
 from directory.search import cursor, understand_query
 from directory.search.args import SearchArgs
 from directory.search.query import search_requests
+from directory.search.understand import relaxations
 
 API_PATH = "/api/v1/providers"
 LIST_PARAMS = {"treatment", "certification"}
@@ -186,12 +187,27 @@ def build_mix(
     return queries, info
 
 
-def search_lines(url: str, geocoder, alias: str) -> list[dict]:
-    """What the API view passes to Elasticsearch.msearch for this URL (same code, same order)."""
+def search_lines(url: str, geocoder, alias: str, interpreted: dict | None = None) -> list[dict]:
+    """What the API view passes to Elasticsearch.msearch for this URL (same code, same order).
+
+    When the API's answer says it relaxed the reading (`interpreted`: words dropped, or a place
+    read as text), the lines are those of the reading it answered with.
+    """
     raw = parse_qs(urlsplit(url).query, keep_blank_values=True)
     data = {k: (v if k in LIST_PARAMS else v[-1]) for k, v in raw.items()}
     query = SearchArgs().load(data)
     query = understand_query(query, geocoder)
+    if interpreted:
+        answered = (interpreted["text"], interpreted["dropped"], interpreted["place"])
+        for relaxed in relaxations(query.reading):
+            place = relaxed.place.area.label if relaxed.place else None
+            if (relaxed.text, list(relaxed.dropped), place) == (
+                answered[0],
+                answered[1],
+                answered[2] and answered[2]["label"],
+            ):
+                query = replace(query, reading=relaxed)
+                break
     after = cursor.decode(query.cursor, query.fingerprint()) if query.cursor else None
     return search_requests(alias, query, datetime.now(UTC), [], after)
 
@@ -226,7 +242,7 @@ def attach_direct(
     mismatched_total = mismatched_ids = 0
     try:
         for q in queries:
-            lines = search_lines(q.url, geocoder, alias)
+            lines = search_lines(q.url, geocoder, alias, api_answers[q.url].get("interpreted"))
             page, *counted = client.msearch(searches=lines)["responses"]
             q.es_method, q.es_target, q.es_headers, q.es_body = recorder.last
             q.es_lines = lines
