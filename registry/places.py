@@ -199,10 +199,6 @@ def _places(rows_cache: Path) -> Places:
             known = by_key[k].get(state)
             if known is None or known.population < population:
                 by_key[k][state] = Area(name, state, lat, lon, population)
-    # USPS cities without GeoNames data still resolve by name, after those with a population.
-    for (k, state), city in g.cities.items():
-        if not city.alias and state not in by_key.get(k, {}) and state not in NO_STATE:
-            by_key[k][state] = Area(city.name, state, city.lat, city.lon, 0)
     by_name = {
         k: tuple(sorted(group.values(), key=lambda a: (-a.population, a.state)))
         for k, group in by_key.items()
@@ -259,9 +255,15 @@ def named(k: str, state: str | None = None) -> tuple[Area, ...]:
     if state is not None:
         found = tuple(a for a in found if a.state == state)
         if not found and (city := gazetteer(_rows_cache).cities.get((k, state))) is not None:
-            # An "acceptable" USPS name ("Hollywood, FL" for a ZIP of another city) still
-            # resolves when the state says which one is meant.
+            # A USPS city GeoNames does not list, or an "acceptable" USPS name ("Hollywood, FL"
+            # for a ZIP of another city): resolves when the state says which one is meant.
             found = (Area(city.name, city.state, city.lat, city.lon),)
+    elif not found:
+        # A USPS city GeoNames does not list (fewer than 500 people), the one with most ZIPs first.
+        cities = gazetteer(_rows_cache).by_name.get(k, [])
+        found = tuple(
+            Area(c.name, c.state, c.lat, c.lon) for c in cities if not c.alias and c.state not in NO_STATE
+        )
     return found
 
 
