@@ -26,9 +26,13 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 def fold(text: str) -> str:
-    """Unicode NFKC, case folding, and accents or other scripts spelt in plain ASCII letters."""
+    """Unicode NFKC, case folding, and accents or other scripts spelt in plain ASCII letters;
+    symbols (emoji, ©, ™) are no words and go."""
     text = unicodedata.normalize("NFKC", text).casefold()
-    return text if text.isascii() else anyascii(text).lower()
+    if text.isascii():
+        return text
+    text = "".join(" " if unicodedata.category(c)[0] == "S" else c for c in text)
+    return anyascii(text).lower()
 
 
 def words(text: str) -> list[str]:

@@ -19,6 +19,7 @@ from registry.language import analyze, fold, joined, stem, words
         ("ＢＯＴＯＸ", ["botox"]),  # full-width letters (NFKC)
         ("Straße", ["strasse"]),
         ("  !!! ", []),
+        ("botox ✨🙂 ©", ["botox"]),  # symbols are no words
     ],
 )
 def test_words_are_folded_and_split(text, expected):
