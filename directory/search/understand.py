@@ -132,7 +132,7 @@ class Concept:
 class Vocabulary:
     exact: dict[str, Concept]  # phrase key (words run together, plural folded) -> meaning
     stemmed: dict[str, Concept]  # the same by stem, where a stem has only one meaning
-    fuzzy_keys: tuple[str, ...]  # keys typos may reach
+    fuzzy_keys: dict[int, tuple[str, ...]]  # keys typos may reach, by length
     primary: frozenset[str]  # keys of codes and names (not aliases): first in autocomplete
     one_word: frozenset[str]  # keys of one-word phrases: a typo'd prefix may reach only these
 
@@ -200,8 +200,12 @@ def vocabulary_table() -> Vocabulary:
         kinds_ = {kind for kind, _ in pairs}
         if k not in exact and len(kinds_) == 1:
             stemmed[k] = Concept(kinds_.pop(), tuple(sorted(code for _, code in pairs)))
-    fuzzy = tuple(k for k in exact if len(k) >= MIN_FUZZY_TARGET_LENGTH)
-    return Vocabulary(exact, stemmed, fuzzy, frozenset(primary), frozenset(one_word))
+    fuzzy: dict[int, list[str]] = {}
+    for k in exact:
+        if len(k) >= MIN_FUZZY_TARGET_LENGTH:
+            fuzzy.setdefault(len(k), []).append(k)
+    by_length = {n: tuple(keys) for n, keys in fuzzy.items()}
+    return Vocabulary(exact, stemmed, by_length, frozenset(primary), frozenset(one_word))
 
 
 def concept(tokens: list[str] | tuple[str, ...]) -> Concept | None:
@@ -221,7 +225,11 @@ def corrected_concept(word: str) -> Concept | None:
     if not allowed or word in PLAIN_WORDS or word.isdigit():
         return None
     table = vocabulary_table()
-    found = process.extract(word, table.fuzzy_keys, scorer=OSA.distance, score_cutoff=allowed, limit=4)
+    # A typo changes a word's length by at most one letter per edit: only keys that long.
+    keys = [
+        k for n in range(len(word) - allowed, len(word) + allowed + 1) for k in table.fuzzy_keys.get(n, ())
+    ]
+    found = process.extract(word, keys, scorer=OSA.distance, score_cutoff=allowed, limit=4)
     if not found:
         return None
     best = min(dist for _, dist, _ in found)
