@@ -12,8 +12,9 @@ One step, used by the API, the pages and autocomplete alike. It is pure (text in
 3. **A solver** picks one consistent reading, most certain spans first: a ZIP; a place after
    a cue; a place followed by its state ("portland me"); vocabulary phrases, longest first;
    then a bare place name, only where a place name is likely (see `BARE_PLACE_*`).
-4. **Typos**: a word left over is compared with the vocabulary (and, after a cue, with place
-   names) by edit distance, transpositions counting once, within the rules below.
+4. **Typos**: a word left over is compared with the vocabulary (and, where a place is
+   expected, with place names) by edit distance, transpositions counting once, within the
+   rules below.
 
 Why a named treatment becomes a filter (and not only a boost): a person who types "botox
 tampa" wants clinics that offer Botox near Tampa, and `treatment=botox` already means exactly
