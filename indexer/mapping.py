@@ -22,8 +22,9 @@ from registry.language import analyze, name_key, words
 KEYWORD = {"type": "keyword"}
 NO_EXPIRY = "9999-12-31"
 NOT_INDEXED = {"type": "object", "enabled": False}
-# Prepared text: already folded and stemmed, so only split into words.
-WORDS = {"type": "text", "analyzer": "words"}
+# Prepared text: already folded and stemmed, so only split into words. No query here is a
+# phrase query, so word positions are not kept.
+WORDS = {"type": "text", "analyzer": "words", "index_options": "freqs"}
 # Whether a word is there, not how often: a clinic offering six treatments does not match
 # "laser" less than one offering one (no length norms, no term frequencies).
 TAGS = {**WORDS, "norms": False, "index_options": "docs"}
@@ -53,6 +54,9 @@ SETTINGS = {
 
 MAPPING = {
     "dynamic": "strict",
+    # The prepared search text is indexed, not stored: results never show it, and a rebuild
+    # reads the store, not the index.
+    "_source": {"excludes": ["search"]},
     "properties": {
         "id": KEYWORD,
         "slug": KEYWORD,

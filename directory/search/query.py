@@ -67,7 +67,7 @@ WHOLE_NAME_BOOST = 10.0
 # A word spelt as in the name, not only sharing its stem ("aesthetics" in "... Aesthetics by ...").
 EXACT_WORD_BOOST = 2.0
 # Fields only search needs; a result card never shows them (the description is on the profile).
-SOURCE_EXCLUDES = ["open_minutes", "qualified_until", "search"]
+SOURCE_EXCLUDES = ["open_minutes", "qualified_until"]
 
 RATING_BANDS = [("4.5", 4.5), ("4", 4.0), ("3", 3.0)]
 PRICE_BANDS = [
