@@ -285,6 +285,7 @@ def test_results_page_names_what_it_understood_in_heading_and_title(web):
     html = web.get("/search?q=botox+near+tampa").get_data(as_text=True)
     assert "<title>Botox providers near Tampa, FL · Provider Directory</title>" in html
     assert "<h1>Botox providers near Tampa, FL</h1>" in html
+    assert re.search(r'<li class="card"[^>]*>\s*<h2>', html)  # the cards keep their own headings
     assert "Showing providers near <strong>Tampa, FL</strong>" in html
     as_text = re.search(r'<a href="([^"]+)">Search for “botox near tampa” as text instead', html)
     assert as_text and "literal=true" in as_text.group(1)
