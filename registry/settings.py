@@ -70,24 +70,32 @@ class Settings:
 def make_client(settings: Settings) -> Elasticsearch:
     """Build the Elasticsearch client; hosts may be a comma-separated list.
 
-    Requests are spread round-robin over the hosts; a host that fails is marked dead and the
-    request is retried on another (up to twice). With `sniff`, the client also discovers the
-    cluster's other nodes at start and when a node fails (only where nodes publish addresses
-    the app can reach: not behind a load balancer).
+    Requests are spread round-robin over the hosts. A host that refuses or drops the connection
+    is set aside (1 s, doubling up to 30 s while it keeps failing) and the request goes to the
+    next one at once, up to twice. A request that times out is not repeated, so nothing waits
+    longer than `elasticsearch_timeout` on a node that hangs; the following requests avoid it.
+    Only with `sniff` does the client replace the given URLs by the addresses the cluster's
+    nodes publish (every 60 s and after a failure): never behind a proxy or load balancer.
     """
     auth = {}
     if settings.elasticsearch_api_key:
         auth["api_key"] = settings.elasticsearch_api_key
     elif settings.elasticsearch_username:
         auth["basic_auth"] = (settings.elasticsearch_username, settings.elasticsearch_password or "")
+    # Any sniffing option turns sniffing on in elasticsearch-py, so none is passed without `sniff`.
+    # Not on start: the app must start (and answer 503) while the cluster is down.
+    sniffing = {
+        "sniff_before_requests": True,
+        "sniff_on_node_failure": True,
+        "min_delay_between_sniffing": 60,
+        "sniff_timeout": settings.elasticsearch_timeout,
+    }
     return Elasticsearch(
         [h.strip() for h in settings.elasticsearch_url.split(",") if h.strip()],
         request_timeout=settings.elasticsearch_timeout,
         max_retries=2,
-        retry_on_timeout=True,
+        retry_on_timeout=False,
         serializer=OrjsonSerializer(),  # several times faster than json for search responses
-        sniff_on_start=settings.sniff,
-        sniff_on_node_failure=settings.sniff,
-        min_delay_between_sniffing=60,
+        **(sniffing if settings.sniff else {}),
         **auth,
     )
