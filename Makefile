@@ -7,10 +7,11 @@ ESNODE := $(PY) tools/esnode.py
 ASSETS := static/vendor/leaflet/leaflet.js static/vendor/leaflet.markercluster/leaflet.markercluster.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test es es-stop es-status load lint bench clean assets browser pg relevance
+.PHONY: help run test test-cluster es es-stop es-status cluster cluster-stop cluster-status load lint bench clean \
+	assets browser pg relevance
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -42,6 +43,15 @@ es-stop: $(STAMP) ## Stop the local Elasticsearch node
 es-status: $(STAMP) ## Show the local node's cluster health
 	$(ESNODE) status
 
+cluster: $(STAMP) ## Start (or reuse) a local three-node cluster on ports 9201-9203
+	$(ESNODE) --cluster start
+
+cluster-stop: $(STAMP) ## Stop the local three-node cluster
+	$(ESNODE) --cluster stop
+
+cluster-status: $(STAMP) ## Show the local cluster's health
+	$(ESNODE) --cluster status
+
 load: es ## Load the fixtures into the store and the index
 	$(PY) -m indexer load fixtures/clinics.ndjson
 	$(PY) -m indexer articles
@@ -50,8 +60,13 @@ run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
 	$(VENV)/bin/gunicorn 'directory:create_app()'
 
 test: es $(ASSETS) browser pg ## Run the whole suite against a real node: SQLite store, then PostgreSQL
-	$(PY) -m pytest $(PYTEST_ARGS)
-	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser" $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser and not cluster" $(PYTEST_ARGS)
+
+# The cluster's shape is docker-compose.yml's cluster profile: three shards, one replica, PostgreSQL.
+test-cluster: cluster pg ## Failover tests against the local three-node cluster (kills and restarts nodes)
+	ELASTICSEARCH_URL=$$($(ESNODE) --cluster url) INDEX_SHARDS=3 INDEX_REPLICAS=1 \
+	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m cluster tests/cluster $(PYTEST_ARGS)
 
 relevance: es ## Pass rates of the judged relevance set per category (tests/relevance/)
 	$(PY) -m pytest tests/relevance -q -s $(PYTEST_ARGS)

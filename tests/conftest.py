@@ -41,7 +41,8 @@ def es_url() -> str:
 
 @pytest.fixture(scope="session")
 def es(es_url: str) -> Elasticsearch:
-    client = Elasticsearch(es_url, request_timeout=30)
+    """The tests' own client (not the app's): every URL given, patient timeouts."""
+    client = Elasticsearch(es_url.split(","), request_timeout=30)
     yield client
     client.close()
 
