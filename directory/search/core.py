@@ -133,6 +133,7 @@ def time_zones(client: Elasticsearch, alias: str) -> list[str]:
     if cached and time.monotonic() - cached[0] < ZONES_TTL:
         return cached[1]
     resp = client.search(index=alias, size=0, aggs={"z": {"terms": {"field": "timezone", "size": 500}}})
+    every_shard(resp.body, resp.meta)
     zones = sorted(b["key"] for b in resp["aggregations"]["z"]["buckets"])
     _zones[alias] = (time.monotonic(), zones)
     return zones
@@ -186,7 +187,23 @@ def msearch(client: Elasticsearch, lines: list[dict]) -> list[dict]:
             status = answer.get("status", 500)
             error = HTTP_EXCEPTIONS.get(status, ApiError)
             raise error(message=str(answer["error"]), meta=replace(resp.meta, status=status), body=answer)
+        every_shard(answer, resp.meta)
     return resp["responses"]
+
+
+def every_shard(answer: dict, meta) -> None:
+    """Refuse partial results as unavailable (503) rather than show them as the whole answer.
+
+    Elasticsearch answers 200 with the hits of the shards that did respond when a shard copy
+    is lost mid-search (its node died between the query and the fetch phase): a page short of
+    clinics and without a next cursor. On the local cluster one to three searches of each node
+    loss (tests/cluster/test_node_loss.py); the next search goes to the surviving copy.
+    """
+    shards = answer["_shards"]
+    if shards["failed"]:
+        reasons = "; ".join(str(f.get("reason", f)) for f in shards.get("failures", []))[:500]
+        message = f"{shards['failed']} of {shards['total']} shards failed: {reasons}"
+        raise ApiError(message=message, meta=replace(meta, status=503), body=answer)
 
 
 def arc_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
