@@ -365,11 +365,17 @@ def alive(pid: int) -> bool:
 
 
 def running_pid(node: Node) -> int | None:
+    """The node's process id, if that process is alive and still Elasticsearch (ids get reused)."""
     try:
         pid = int(node.pidfile.read_text())
     except (FileNotFoundError, ValueError):
         return None
-    return pid if alive(pid) else None
+    if not Path("/proc/self").exists():  # no /proc (macOS): trust the pid file
+        return pid if alive(pid) else None
+    try:
+        return pid if b"org.elasticsearch" in Path(f"/proc/{pid}/cmdline").read_bytes() else None
+    except OSError:
+        return None
 
 
 def launch(node: Node, jdk: Path, user: pwd.struct_passwd | None) -> subprocess.Popen:
