@@ -1,7 +1,8 @@
 """Command line: python -m indexer {load,rebuild,sync,articles} ...
 
 Exit status: 0 when every record loaded, 1 when some were rejected (they are listed),
-2 for usage errors or when Elasticsearch or the store cannot be reached.
+2 for usage errors, when Elasticsearch or the store cannot be reached, or when Elasticsearch
+fails during the command (a full load then leaves the alias on the previous index).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from elasticsearch import ApiError, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
 from elasticsearch import Elasticsearch
 
@@ -38,7 +40,20 @@ def main(argv: list[str] | None = None) -> int:
     p_art.add_argument("directory", nargs="?", type=Path, help="default: fixtures/content")
     p_art.set_defaults(run=articles_command)
     args = parser.parse_args(argv)
-    return args.run(args, Settings.from_env())
+    try:
+        return args.run(args, Settings.from_env())
+    except (TransportError, ApiError) as err:
+        print(
+            f"error: Elasticsearch failed during {args.command}: {type(err).__name__}: {err}", file=sys.stderr
+        )
+        for note in getattr(err, "__notes__", []):
+            print(f"note: {note}", file=sys.stderr)
+        print(
+            "A full load or rebuild moves the alias only to a complete index, so search keeps serving "
+            "the previous one. Run the command again once the cluster is healthy.",
+            file=sys.stderr,
+        )
+        return 2
 
 
 def reachable_client(settings: Settings) -> Elasticsearch | None:

@@ -16,19 +16,38 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import orjson
-from elasticsearch import Elasticsearch, helpers
+from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
 from indexer.mapping import MAPPING, index_settings, to_document
 from registry.derive import Ratings
 
 CHUNK_SIZE = 1000
+# Index administration (create, settings, refresh, health, alias swap) and bulk requests may take
+# far longer than a search on a busy cluster; the client's own timeout is sized for searches.
+ADMIN_TIMEOUT = 120
 T = TypeVar("T")
+
+
+class ShardsUnavailable(TransportError):
+    """Elasticsearch could not take documents: their shard has no live copy (a node was lost) or
+    the cluster is overloaded. Unlike a refused document, this is no fault of the record."""
 
 
 @dataclass
 class BulkResult:
     indexed: int = 0
     errors: list[tuple[str, str]] = field(default_factory=list)  # (record id, reason)
+
+    def add(self, item: dict) -> None:
+        """Count one `_bulk` item: indexed, refused (kept as the record's error), or unavailable (raised)."""
+        info = item["index"]
+        error = info.get("error")
+        if not error:
+            self.indexed += 1
+        elif info.get("status", 500) == 429 or info.get("status", 500) >= 500:
+            raise ShardsUnavailable(f"{error.get('type')}: {error.get('reason')} (document {info['_id']})")
+        else:
+            self.errors.append((info["_id"], error.get("reason", str(error))))
 
 
 def new_index_name(alias: str) -> str:
@@ -68,7 +87,7 @@ def bulk_index(
 ) -> BulkResult:
     """Stream listings into `index` (an index or alias) with their id as `_id`."""
     result = BulkResult()
-    for ok, item in helpers.streaming_bulk(
+    for _, item in helpers.streaming_bulk(
         client,
         _actions(index, listings),
         chunk_size=CHUNK_SIZE,
@@ -76,11 +95,7 @@ def bulk_index(
         raise_on_exception=True,
         max_retries=3,
     ):
-        info = item["index"]
-        if ok:
-            result.indexed += 1
-        else:
-            result.errors.append((info["_id"], info.get("error", {}).get("reason", str(info))))
+        result.add(item)
         on_progress(1)
     if refresh:
         client.indices.refresh(index=index)
@@ -93,32 +108,40 @@ def build_and_swap(
     """Create a new index, `fill(name)` it, then point `alias` at it in one atomic request.
 
     The new index starts with replicas and refresh off (faster bulk loads) and gets the
-    configured values back before the swap. On any failure or Ctrl-C it is deleted and the
-    alias keeps serving the old index; after a swap the old indices are deleted.
+    configured values back before the swap, which waits until every primary shard is live
+    (a node lost during the load with a primary of the new index fails it here, or earlier in
+    `_bulk`, if the node is not back within a minute). On any failure or Ctrl-C the new index is
+    deleted and the alias keeps serving the old one; after a swap the old indices are deleted.
     """
     name = new_index_name(alias)
-    client.indices.create(
+    admin = client.options(request_timeout=ADMIN_TIMEOUT)
+    admin.indices.create(
         index=name,
         settings={**settings, "number_of_replicas": 0, "refresh_interval": "-1"},
         mappings=mappings,
     )
     try:
         filled = fill(name)
-        client.indices.put_settings(
+        admin.indices.put_settings(
             index=name,
             settings={"number_of_replicas": settings["number_of_replicas"], "refresh_interval": None},
         )
-        client.indices.refresh(index=name)
-        client.cluster.health(index=name, wait_for_status="yellow", timeout="60s")
-        old = indices_behind(client, alias)
+        admin.indices.refresh(index=name)
+        admin.cluster.health(index=name, wait_for_status="yellow", timeout="60s")  # 408 raises
+        old = indices_behind(admin, alias)
         actions = [{"remove": {"index": n, "alias": alias}} for n in old]
         actions.append({"add": {"index": name, "alias": alias}})
-        client.indices.update_aliases(actions=actions)
-    except BaseException:
-        client.options(ignore_status=404).indices.delete(index=name)
+        admin.indices.update_aliases(actions=actions)
+    except BaseException as err:
+        try:
+            admin.options(ignore_status=404).indices.delete(index=name)
+        except (TransportError, ApiError):
+            err.add_note(
+                f"The unfinished index {name} could not be deleted; delete it once the cluster is back."
+            )
         raise
     for n in old:
-        client.options(ignore_status=404).indices.delete(index=n)
+        admin.options(ignore_status=404).indices.delete(index=n)
     return name, filled
 
 
@@ -133,8 +156,9 @@ def rebuild(
 ) -> tuple[str, BulkResult]:
     """Load listings into a fresh index and swap `alias` to it; return the new index name."""
     settings = index_settings(shards, replicas)
+    bulk = client.options(request_timeout=ADMIN_TIMEOUT)
     return build_and_swap(
-        client, alias, settings, MAPPING, lambda name: bulk_index(client, name, listings, on_progress)
+        client, alias, settings, MAPPING, lambda name: bulk_index(bulk, name, listings, on_progress)
     )
 
 
@@ -185,16 +209,14 @@ class BulkWriter:
             if self._failure:
                 continue
             try:
-                resp = self.client.options(request_timeout=120).bulk(index=self.index, operations=body)
+                resp = self.client.options(request_timeout=ADMIN_TIMEOUT).bulk(
+                    index=self.index, operations=body
+                )
+                for entry in resp["items"]:
+                    self.result.add(entry)
             except BaseException as err:  # noqa: BLE001 - handed to the caller by send()/close()
                 self._failure = err
                 continue
-            for entry in resp["items"]:
-                info = entry["index"]
-                if info.get("error"):
-                    self.result.errors.append((info["_id"], info["error"].get("reason", str(info["error"]))))
-                else:
-                    self.result.indexed += 1
             on_done(count)
 
     def close(self) -> BulkResult:

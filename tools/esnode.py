@@ -416,11 +416,12 @@ def bootstrap_settings(nodes: list[Node]) -> tuple[str, ...]:
 def start(nodes: list[Node]) -> None:
     """Start every node that is not running (reusing a healthy set) and wait for health."""
     where = ", ".join(n.url for n in nodes)
-    if healthy(nodes):
+    # A node killed a moment ago still counts in the cluster's health until the others notice.
+    stopped = [n for n in nodes if running_pid(n) is None and health([n]) is None]
+    if not stopped and healthy(nodes):
         say(f"reusing healthy {'node' if len(nodes) == 1 else 'cluster'} at {where}")
         return
     user = ensure_user()
-    stopped = [n for n in nodes if running_pid(n) is None]
     procs = {}
     if stopped:
         jdk, modules = install(user)

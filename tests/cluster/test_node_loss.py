@@ -6,10 +6,13 @@ import json
 import logging
 import random
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.error import HTTPError
 from urllib.parse import urlencode
 from urllib.request import urlopen
@@ -17,6 +20,8 @@ from urllib.request import urlopen
 import pytest
 
 from directory import create_app
+from indexer import index
+from tests.cluster.harness import FIXTURES, ROOT, Watch, popen_indexer, run_indexer
 
 pytestmark = pytest.mark.cluster
 
@@ -167,3 +172,87 @@ def test_searches_during_the_loss_of_a_node_are_answered_or_refused_cleanly(
     assert seconds[-1] <= timeout, f"a search took {seconds[-1]:.1f}s (the timeout is {timeout}s)"
     assert (health["status"], health["number_of_nodes"]) == ("yellow", 2)
     assert cluster.health()["status"] == "green"
+
+
+FEED_CLINICS = 20_000
+
+
+@pytest.fixture(scope="module")
+def big_feed(tmp_path_factory) -> Path:
+    """Synthetic clinics, enough for a full load to take a while on the cluster."""
+    path = tmp_path_factory.mktemp("feed") / "clinics.ndjson"
+    with path.open("w") as out:
+        command = ["generate", "--count", str(FEED_CLINICS), "--seed", "16", "--reviews", "0", "5"]
+        subprocess.run([sys.executable, "-m", "indexer", *command], stdout=out, check=True, cwd=ROOT)
+    return path
+
+
+def wait_for(condition, limit: float = 120, step: float = 0.1):
+    """Poll until `condition()` returns something true; return it."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline:
+        if value := condition():
+            return value
+        time.sleep(step)
+    raise AssertionError(f"gave up after {limit:.0f}s")
+
+
+@pytest.mark.parametrize("restart", ["at once", "after the load"])
+def test_a_full_load_completes_or_fails_cleanly_when_a_node_dies(
+    restart, cluster, es, settings, big_feed, measured, tmp_path
+):
+    alias = settings.index
+    assert run_indexer(settings, "load", "--no-progress", str(FIXTURES / "clinics.ndjson")).returncode == 0
+    [previous] = index.indices_behind(es, alias)
+    before = es.count(index=alias)["count"]
+    log = tmp_path / "load.log"
+    with Watch(es, alias) as watch, log.open("w") as stderr:
+        started = time.monotonic()
+        feeds = [str(FIXTURES / "clinics.ndjson"), str(big_feed)]
+        load = popen_indexer(settings, "load", "--no-progress", *feeds, stderr=stderr)
+        try:
+            building = wait_for(
+                lambda: next((n for n in es.indices.get(index=f"{alias}-*") if n != previous), None)
+            )
+
+            def quarter_loaded():
+                stats = es.indices.stats(index=building, metric="indexing")["_all"]["primaries"]
+                return stats.get("indexing", {}).get("index_total", 0) >= FEED_CLINICS // 4
+
+            wait_for(quarter_loaded)
+            master = cluster.master()
+            primaries = es.cat.shards(index=building, format="json")
+            victim = next(s["node"] for s in primaries if s["prirep"] == "p" and s["node"] != master)
+            killed_at = cluster.kill(victim)
+            restarted = cluster.restart() if restart == "at once" else None
+            load.wait(timeout=600)
+        finally:
+            if load.poll() is None:
+                load.kill()
+        finished = time.monotonic()
+    output = log.read_text()
+    recovery = cluster.restart() if restarted is None else restarted
+    behind = index.indices_behind(es, alias)
+    measured.update(
+        {
+            "killed": f"{victim} (holds a primary of the new index) {killed_at - started:.1f}s into the load "
+            f"of {FEED_CLINICS + before:,} clinics, restarted {restart}",
+            "load": f"exit {load.returncode} after {finished - started:.1f}s "
+            f"({finished - killed_at:.1f}s after the kill)",
+            "restart to green (s)": round(recovery, 1),
+            "alias reads during the load": f"{len(watch.seen)} complete, {len(watch.errors)} failed",
+        }
+    )
+    assert "Traceback" not in output, output[-3000:]
+    # Whatever happened, a reader only ever found one complete index behind the alias.
+    assert {seen for seen in watch.seen} <= {((previous,), before), ((building,), before + FEED_CLINICS)}
+    if restart == "at once":
+        # The node is back within the minute Elasticsearch holds writes for a missing primary.
+        assert load.returncode == 0, output[-3000:]
+        assert behind == [building] and es.count(index=alias)["count"] == before + FEED_CLINICS
+        assert not es.indices.exists(index=previous)
+    else:
+        assert load.returncode == 2, output[-3000:]
+        assert "error: Elasticsearch failed during load" in output
+        assert behind == [previous] and es.count(index=alias)["count"] == before
+        assert list(es.indices.get(index=f"{alias}-*")) == [previous], "the unfinished index is deleted"
