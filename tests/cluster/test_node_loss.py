@@ -18,9 +18,14 @@ from urllib.parse import urlencode
 from urllib.request import urlopen
 
 import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from directory import create_app
-from indexer import index
+from indexer import index, outbox
+from indexer.load import load_files
+from indexer.store import Clinic
+from tests.clinic.conftest import form_fields, sign_up
 from tests.cluster.harness import FIXTURES, ROOT, Watch, popen_indexer, run_indexer
 
 pytestmark = pytest.mark.cluster
@@ -256,3 +261,74 @@ def test_a_full_load_completes_or_fails_cleanly_when_a_node_dies(
         assert "error: Elasticsearch failed during load" in output
         assert behind == [previous] and es.count(index=alias)["count"] == before
         assert list(es.indices.get(index=f"{alias}-*")) == [previous], "the unfinished index is deleted"
+
+
+EDITED_CLINICS = 25  # two edits each: 50 saves
+
+
+def test_clinic_edits_saved_while_the_master_is_down_all_reach_the_index(
+    cluster, es, settings, engine, geocoder, measured, tmp_path
+):
+    load_files([FIXTURES / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False)
+    clinics = es.count(index=settings.index)["count"]
+    app = create_app({"SETTINGS": settings, "SECRET_KEY": "cluster-test", "PHOTO_DIR": str(tmp_path)})
+    admin = sign_up(app, None, "admin@directory.test")
+    with Session(engine) as session:
+        ids = session.scalars(select(Clinic.id).order_by(Clinic.id).limit(EDITED_CLINICS)).all()
+    victim = cluster.master()
+    killed_at = cluster.kill(victim)
+    saves, messages = [], Counter()
+    for round_ in (1, 2):
+        for clinic_id in ids:
+            form = admin.get(f"/clinic/listing?clinic={clinic_id}").get_data(as_text=True)
+            data = {**form_fields(form), "name": f"Edited {round_} {clinic_id}", "action": "save"}
+            started = time.monotonic()
+            resp = admin.post(f"/clinic/listing?clinic={clinic_id}", data=data)
+            saves.append(time.monotonic() - started)
+            assert resp.status_code == 302, resp.get_data(as_text=True)[-2000:]
+            page = admin.get(resp.headers["Location"]).get_data(as_text=True)
+            messages["indexed at once" if "updated in search" in page else "queued"] += 1
+    saved_at = time.monotonic()
+    queued = outbox.pending(engine)
+    client = app.extensions["elasticsearch"]
+    drained = wait_for(
+        lambda: outbox.drain(engine, client, settings.index).error is None and not outbox.pending(engine)
+    )
+    down = es.cluster.health()
+    expected = {clinic_id: f"Edited 2 {clinic_id}" for clinic_id in ids}
+
+    def names_in_index(**options) -> dict[str, str]:
+        hits = es.search(
+            index=settings.index, query={"ids": {"values": ids}}, size=100, source=["name"], **options
+        )
+        return {hit["_id"]: hit["_source"]["name"] for hit in hits["hits"]["hits"]}
+
+    with_node_down = names_in_index()
+    recovery = cluster.restart()
+    # Each shard's copy on the restarted node answers like the shard as a whole: it caught up.
+    restarted = cluster.nodes()[victim]["id"]
+    [name] = index.indices_behind(es, settings.index)
+    shards = {int(c["shard"]) for c in es.cat.shards(index=name, format="json")}
+    on_victim = {int(c["shard"]) for c in es.cat.shards(index=name, format="json") if c["node"] == victim}
+    by_shard = {s: names_in_index(preference=f"_shards:{s}") for s in shards}
+    on_the_restarted_node = {
+        s: names_in_index(preference=f"_shards:{s}|_only_nodes:{restarted}") for s in on_victim
+    }
+    measured.update(
+        {
+            "killed": f"{victim} (the elected master), then {2 * EDITED_CLINICS} saves by an administrator",
+            "saves": f"{len(saves)}: {dict(messages)}; slowest {max(saves):.1f}s",
+            "queued after the saves": queued,
+            "outbox drained (s after the last save)": round(time.monotonic() - saved_at, 1)
+            if drained
+            else None,
+            "health with the node down": f"{down['status']}, {down['number_of_nodes']} nodes",
+            "restart to green (s)": round(recovery, 1),
+        }
+    )
+    assert with_node_down == expected
+    assert {i: n for found in by_shard.values() for i, n in found.items()} == expected
+    assert on_victim and all(on_the_restarted_node[s] == by_shard[s] for s in on_victim)
+    assert es.count(index=settings.index)["count"] == clinics, "no listing lost or duplicated"
+    assert outbox.pending(engine) == 0
+    assert killed_at < saved_at
