@@ -25,6 +25,10 @@ CHUNK_SIZE = 1000
 # Index administration (create, settings, refresh, health, alias swap) and bulk requests may take
 # far longer than a search on a busy cluster; the client's own timeout is sized for searches.
 ADMIN_TIMEOUT = 120
+# How long a full load's bulk request waits for a shard without a live primary (its node was lost
+# while the new index has no replicas yet): long enough for a restarted node to bring it back,
+# after which the load fails cleanly (Elasticsearch's own default is one minute).
+PRIMARY_WAIT = "2m"
 T = TypeVar("T")
 
 
@@ -84,16 +88,23 @@ def bulk_index(
     listings: Iterable[Listing],
     on_progress: Callable[[int], None] = lambda n: None,
     refresh: bool = False,
+    *,
+    build: bool = False,
 ) -> BulkResult:
-    """Stream listings into `index` (an index or alias) with their id as `_id`."""
+    """Stream listings into `index` (an index or alias) with their id as `_id`.
+
+    `build`: filling a new index before its swap, so the requests get the patience of index
+    administration and wait up to PRIMARY_WAIT for a shard whose primary was lost.
+    """
     result = BulkResult()
     for _, item in helpers.streaming_bulk(
-        client,
+        client.options(request_timeout=ADMIN_TIMEOUT) if build else client,
         _actions(index, listings),
         chunk_size=CHUNK_SIZE,
         raise_on_error=False,
         raise_on_exception=True,
         max_retries=3,
+        timeout=PRIMARY_WAIT if build else None,
     ):
         result.add(item)
         on_progress(1)
@@ -156,9 +167,12 @@ def rebuild(
 ) -> tuple[str, BulkResult]:
     """Load listings into a fresh index and swap `alias` to it; return the new index name."""
     settings = index_settings(shards, replicas)
-    bulk = client.options(request_timeout=ADMIN_TIMEOUT)
     return build_and_swap(
-        client, alias, settings, MAPPING, lambda name: bulk_index(bulk, name, listings, on_progress)
+        client,
+        alias,
+        settings,
+        MAPPING,
+        lambda name: bulk_index(client, name, listings, on_progress, build=True),
     )
 
 
@@ -210,7 +224,7 @@ class BulkWriter:
                 continue
             try:
                 resp = self.client.options(request_timeout=ADMIN_TIMEOUT).bulk(
-                    index=self.index, operations=body
+                    index=self.index, operations=body, timeout=PRIMARY_WAIT
                 )
                 for entry in resp["items"]:
                     self.result.add(entry)

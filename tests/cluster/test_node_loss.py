@@ -252,7 +252,7 @@ def test_a_full_load_completes_or_fails_cleanly_when_a_node_dies(
     # Whatever happened, a reader only ever found one complete index behind the alias.
     assert {seen for seen in watch.seen} <= {((previous,), before), ((building,), before + FEED_CLINICS)}
     if restart == "at once":
-        # The node is back within the minute Elasticsearch holds writes for a missing primary.
+        # The node is back well within the time a bulk request waits for a missing primary.
         assert load.returncode == 0, output[-3000:]
         assert behind == [building] and es.count(index=alias)["count"] == before + FEED_CLINICS
         assert not es.indices.exists(index=previous)
@@ -291,9 +291,10 @@ def test_clinic_edits_saved_while_the_master_is_down_all_reach_the_index(
     saved_at = time.monotonic()
     queued = outbox.pending(engine)
     client = app.extensions["elasticsearch"]
-    drained = wait_for(
+    wait_for(
         lambda: outbox.drain(engine, client, settings.index).error is None and not outbox.pending(engine)
     )
+    drained = time.monotonic() - saved_at
     down = es.cluster.health()
     expected = {clinic_id: f"Edited 2 {clinic_id}" for clinic_id in ids}
 
@@ -319,9 +320,7 @@ def test_clinic_edits_saved_while_the_master_is_down_all_reach_the_index(
             "killed": f"{victim} (the elected master), then {2 * EDITED_CLINICS} saves by an administrator",
             "saves": f"{len(saves)}: {dict(messages)}; slowest {max(saves):.1f}s",
             "queued after the saves": queued,
-            "outbox drained (s after the last save)": round(time.monotonic() - saved_at, 1)
-            if drained
-            else None,
+            "outbox empty (s after the last save)": round(drained, 1),
             "health with the node down": f"{down['status']}, {down['number_of_nodes']} nodes",
             "restart to green (s)": round(recovery, 1),
         }

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from indexer import index
 from indexer.mapping import to_document
 from registry.schema import ClinicRecord
@@ -34,3 +36,15 @@ def test_bulk_body_pairs_an_index_action_with_each_document():
     body = index.bulk_body([("a", b'{"id":"a"}'), ('q"uote', b'{"id":"q"}')])
     lines = [json.loads(line) for line in body.decode().splitlines()]
     assert lines == [{"index": {"_id": "a"}}, {"id": "a"}, {"index": {"_id": 'q"uote'}}, {"id": "q"}]
+
+
+def test_a_document_the_cluster_cannot_take_fails_the_load_a_refused_one_is_reported():
+    result = index.BulkResult()
+    result.add({"index": {"_id": "ok", "status": 201}})
+    refused = {"type": "document_parsing_exception", "reason": "failed to parse field [price.min]"}
+    result.add({"index": {"_id": "bad", "status": 400, "error": refused}})
+    assert (result.indexed, result.errors) == (1, [("bad", "failed to parse field [price.min]")])
+    lost = {"type": "unavailable_shards_exception", "reason": "primary shard is not active"}
+    for status in (503, 429):
+        with pytest.raises(index.ShardsUnavailable, match="primary shard is not active"):
+            result.add({"index": {"_id": "any", "status": status, "error": lost}})
