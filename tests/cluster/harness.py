@@ -26,6 +26,7 @@ class Cluster:
     """The running cluster as the tests see it: its nodes, SIGKILL for one, restart of the missing."""
 
     es: Elasticsearch
+    signalled: dict[str, int] = field(default_factory=dict)  # node name -> pid
 
     def nodes(self) -> dict[str, dict]:
         """Node name -> its id, process id and HTTP URL, for the nodes in the cluster now."""
@@ -42,22 +43,29 @@ class Cluster:
     def master(self) -> str:
         return self.es.cat.master(format="json")[0]["node"]
 
-    def kill(self, name: str) -> float:
-        """SIGKILL the node's process (no shutdown of any kind); returns the monotonic time."""
-        os.kill(self.nodes()[name]["pid"], signal.SIGKILL)
+    def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> float:
+        """Send the node's process `sig`: SIGKILL (no shutdown of any kind) or SIGSTOP (it hangs,
+        its connections stay open); returns the monotonic time."""
+        self.signalled[name] = self.nodes()[name]["pid"]
+        os.kill(self.signalled[name], sig)
         return time.monotonic()
 
-    def seconds_until_nodes(self, count: int, since: float, limit: float = 60) -> float:
+    def thaw(self, name: str) -> None:
+        """SIGCONT for a node stopped with SIGSTOP."""
+        os.kill(self.signalled[name], signal.SIGCONT)
+
+    def seconds_until_nodes(self, count: int, since: float, limit: float = 90) -> float:
         """Poll the cluster until it counts `count` nodes; seconds from `since`."""
         while time.monotonic() - since < limit:
-            health = self.es.options(request_timeout=2).cluster.health()
-            if health["number_of_nodes"] == count:
+            if self.health()["number_of_nodes"] == count:
                 return time.monotonic() - since
             time.sleep(0.05)
         raise AssertionError(f"the cluster did not reach {count} nodes within {limit:.0f}s")
 
     def health(self) -> dict:
-        return self.es.cluster.health().body
+        """Cluster health from whichever node answers within 2 s (one may hang)."""
+        patient = self.es.options(request_timeout=2, retry_on_timeout=True, max_retries=5)
+        return patient.cluster.health().body
 
     def restart(self) -> float:
         """Start the missing nodes and wait for green; seconds it took."""
