@@ -46,13 +46,10 @@ class Cluster:
     def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> float:
         """Send the node's process `sig`: SIGKILL (no shutdown of any kind) or SIGSTOP (it hangs,
         its connections stay open); returns the monotonic time."""
-        self.signalled[name] = self.nodes()[name]["pid"]
+        if name not in self.signalled:  # a stopped node no longer answers for its process id
+            self.signalled[name] = self.nodes()[name]["pid"]
         os.kill(self.signalled[name], sig)
         return time.monotonic()
-
-    def thaw(self, name: str) -> None:
-        """SIGCONT for a node stopped with SIGSTOP."""
-        os.kill(self.signalled[name], signal.SIGCONT)
 
     def seconds_until_nodes(self, count: int, since: float, limit: float = 90) -> float:
         """Poll the cluster until it counts `count` nodes; seconds from `since`."""
@@ -71,6 +68,7 @@ class Cluster:
         """Start the missing nodes and wait for green; seconds it took."""
         started = time.monotonic()
         subprocess.run([*ESNODE, "start"], check=True)
+        self.signalled.clear()
         return time.monotonic() - started
 
 
