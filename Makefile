@@ -63,9 +63,9 @@ test: es $(ASSETS) browser pg ## Run the whole suite against a real node: SQLite
 	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)
 	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser and not cluster" $(PYTEST_ARGS)
 
-# The cluster's shape is docker-compose.yml's cluster profile: three shards, one replica, PostgreSQL.
+# The shape of docker-compose.yml's cluster profile (tests/cluster/conftest.py): the client given
+# the three nodes' URLs, indices of three shards and one replica, the store on PostgreSQL.
 test-cluster: cluster pg ## Failover tests against the local three-node cluster (kills and restarts nodes)
-	ELASTICSEARCH_URL=$$($(ESNODE) --cluster url) INDEX_SHARDS=3 INDEX_REPLICAS=1 \
 	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m cluster tests/cluster $(PYTEST_ARGS)
 
 relevance: es ## Pass rates of the judged relevance set per category (tests/relevance/)

@@ -12,9 +12,8 @@ import json
 import sys
 from pathlib import Path
 
-from elasticsearch import ApiError, TransportError
+from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
-from elasticsearch import Elasticsearch
 
 from indexer import load
 from registry.db import open_store

@@ -256,7 +256,9 @@ def rebuild_from_store(
 
     def fill(name: str, _started: datetime) -> index.BulkResult:
         with Session(engine) as session:
-            return index.bulk_index(client, name, listings.iter_listings(session), on_progress=tick)
+            return index.bulk_index(
+                client, name, listings.iter_listings(session), on_progress=tick, build=True
+            )
 
     result = build_and_catch_up(engine, client, alias, index_settings(shards, replicas), fill)
     tick.close()

@@ -10,17 +10,16 @@ from __future__ import annotations
 
 import json
 import subprocess
-import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pytest
 from elasticsearch import Elasticsearch
 
 from indexer import index
-from indexer.settings import Settings
+from registry.settings import Settings
 from tests.cluster.harness import ESNODE, FIXTURES, ROOT, Cluster, Watch, run_indexer
 
-SHAPE = {"INDEX_SHARDS": "3", "INDEX_REPLICAS": "1"}
+SHAPE = {"index_shards": 3, "index_replicas": 1}
 MEASURED: dict[str, dict] = {}
 
 
@@ -31,13 +30,10 @@ def es_url() -> str:
     return subprocess.run([*ESNODE, "url"], check=True, capture_output=True, text=True).stdout.strip()
 
 
-@pytest.fixture(scope="session", autouse=True)
-def index_shape():
-    """Indices made by these tests, the app and the indexer CLI: three shards, one replica."""
-    with pytest.MonkeyPatch.context() as patch:
-        for name, value in SHAPE.items():
-            patch.setenv(name, value)
-        yield SHAPE
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """A test's own settings, for indices of three shards and one replica."""
+    return replace(settings, **SHAPE)
 
 
 @pytest.fixture
@@ -68,10 +64,6 @@ def pytest_terminal_summary(terminalreporter):
     out.write_text(json.dumps(MEASURED, indent=2) + "\n")
 
 
-def unique_alias(label: str) -> str:
-    return f"test-cluster-{label}-{uuid.uuid4().hex[:8]}"
-
-
 @dataclass
 class CliDirectory:
     """The sample directory as `indexer load` and then `indexer rebuild` left it on the cluster."""
@@ -85,18 +77,24 @@ class CliDirectory:
 
 
 @pytest.fixture(scope="session")
-def cli_directory(es_url: str, es: Elasticsearch, directory_database: str, index_shape) -> CliDirectory:
+def cli_directory(es_url: str, es: Elasticsearch, fresh_store, new_alias, tmp_path_factory) -> CliDirectory:
     """Fixtures loaded with `python -m indexer load`, then `rebuild` while a reader watches the alias."""
-    settings = Settings(
-        elasticsearch_url=es_url, index=unique_alias("fixtures"), database_url=directory_database
-    )
-    load = run_indexer(settings, "load", "--no-progress", str(FIXTURES / "clinics.ndjson"))
-    loaded = index.indices_behind(es, settings.index)
-    with Watch(es, settings.index) as watch:
-        rebuild = run_indexer(settings, "rebuild")
-    rebuilt = index.indices_behind(es, settings.index)
-    yield CliDirectory(settings, load, rebuild, loaded, rebuilt, watch)
-    index.delete_alias_and_indices(es, settings.index)
+    tmp = tmp_path_factory.mktemp("cluster-directory")
+    with fresh_store(tmp) as url:
+        settings = Settings(
+            elasticsearch_url=es_url,
+            index=new_alias("cluster"),
+            database_url=url,
+            mail_url=f"file://{tmp / 'mail'}",
+            **SHAPE,
+        )
+        load = run_indexer(settings, "load", "--no-progress", str(FIXTURES / "clinics.ndjson"))
+        loaded = index.indices_behind(es, settings.index)
+        with Watch(es, settings.index) as watch:
+            rebuild = run_indexer(settings, "rebuild")
+        rebuilt = index.indices_behind(es, settings.index)
+        yield CliDirectory(settings, load, rebuild, loaded, rebuilt, watch)
+        index.delete_alias_and_indices(es, settings.index)
 
 
 @pytest.fixture(scope="session")

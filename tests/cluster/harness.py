@@ -14,7 +14,7 @@ from pathlib import Path
 from elasticsearch import Elasticsearch
 
 from indexer import index
-from indexer.settings import Settings
+from registry.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "fixtures"
@@ -79,6 +79,8 @@ def indexer_command(settings: Settings, *args: str) -> dict:
         "ELASTICSEARCH_URL": settings.elasticsearch_url,
         "DIRECTORY_INDEX": settings.index,
         "DATABASE_URL": settings.database_url,
+        "INDEX_SHARDS": str(settings.index_shards),
+        "INDEX_REPLICAS": str(settings.index_replicas),
     }
     return {"args": [sys.executable, "-m", "indexer", *args], "env": env, "cwd": ROOT}
 

@@ -23,9 +23,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from directory import create_app
-from indexer import index, outbox
+from indexer import index
 from indexer.load import load_files
-from indexer.store import Clinic
+from indexer.sync import index_pending
+from registry import outbox
+from registry.models import Clinic
 from tests.clinic.conftest import form_fields, sign_up
 from tests.cluster.harness import FIXTURES, ROOT, Watch, popen_indexer, run_indexer
 
@@ -200,8 +202,8 @@ def big_feed(tmp_path_factory) -> Path:
     """Synthetic clinics, enough for a full load to take a while on the cluster."""
     path = tmp_path_factory.mktemp("feed") / "clinics.ndjson"
     with path.open("w") as out:
-        command = ["generate", "--count", str(FEED_CLINICS), "--seed", "16", "--reviews", "0", "5"]
-        subprocess.run([sys.executable, "-m", "indexer", *command], stdout=out, check=True, cwd=ROOT)
+        command = ["--count", str(FEED_CLINICS), "--seed", "16", "--reviews", "0", "5"]
+        subprocess.run([sys.executable, "tools/synthetic.py", *command], stdout=out, check=True, cwd=ROOT)
     return path
 
 
@@ -282,7 +284,8 @@ EDITED_CLINICS = 25  # two edits each: 50 saves
 def test_clinic_edits_saved_while_the_master_is_down_all_reach_the_index(
     cluster, es, settings, engine, geocoder, measured, tmp_path
 ):
-    load_files([FIXTURES / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False)
+    shape = {"shards": settings.index_shards, "replicas": settings.index_replicas}
+    load_files([FIXTURES / "clinics.ndjson"], engine, es, settings.index, geocoder, progress=False, **shape)
     clinics = es.count(index=settings.index)["count"]
     # Losing a node before the new index's replicas are copied would be a double fault.
     es.cluster.health(index=settings.index, wait_for_status="green", timeout="60s")
@@ -307,7 +310,7 @@ def test_clinic_edits_saved_while_the_master_is_down_all_reach_the_index(
     queued = outbox.pending(engine)
     client = app.extensions["elasticsearch"]
     wait_for(
-        lambda: outbox.drain(engine, client, settings.index).error is None and not outbox.pending(engine)
+        lambda: index_pending(engine, client, settings.index).error is None and not outbox.pending(engine)
     )
     drained = time.monotonic() - saved_at
     down = es.cluster.health()

@@ -2,8 +2,8 @@
 
 import pytest
 
-from indexer.settings import Settings, make_client
-from tests.indexer.test_settings import served_by
+from registry.settings import Settings, make_client
+from tests.registry.test_settings import served_by
 
 pytestmark = pytest.mark.cluster
 

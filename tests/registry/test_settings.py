@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from indexer.settings import Settings, make_client
+from registry.settings import Settings, make_client
 
 
 def served_by(client, requests: int = 6) -> set[str]:
