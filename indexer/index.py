@@ -121,8 +121,8 @@ def build_and_swap(
     The new index starts with replicas and refresh off (faster bulk loads) and gets the
     configured values back before the swap, which waits until every primary shard is live
     (a node lost during the load with a primary of the new index fails it here, or earlier in
-    `_bulk`, if the node is not back within a minute). On any failure or Ctrl-C the new index is
-    deleted and the alias keeps serving the old one; after a swap the old indices are deleted.
+    `_bulk`, unless the node is back within PRIMARY_WAIT). On any failure or Ctrl-C the new index
+    is deleted and the alias keeps serving the old one; after a swap the old indices are deleted.
     """
     name = new_index_name(alias)
     admin = client.options(request_timeout=ADMIN_TIMEOUT)

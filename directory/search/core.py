@@ -196,7 +196,7 @@ def every_shard(answer: dict, meta) -> None:
 
     Elasticsearch answers 200 with the hits of the shards that did respond when a shard copy
     is lost mid-search (its node died between the query and the fetch phase): a page short of
-    clinics and without a next cursor. On the local cluster one to three searches of each node
+    clinics and without a next cursor. On the local cluster up to five searches of each node
     loss (tests/cluster/test_node_loss.py); the next search goes to the surviving copy.
     """
     shards = answer["_shards"]
