@@ -118,6 +118,8 @@ class Watch:
             try:
                 names = tuple(index.indices_behind(self.es, self.alias))
                 counted = self.es.count(index=self.alias)
+                if names != tuple(index.indices_behind(self.es, self.alias)):
+                    continue  # swapped between the two reads: the count belongs to either index
                 if counted["_shards"]["failed"]:
                     self.errors.append(f"partial count: {counted['_shards']}")
                 else:
