@@ -98,8 +98,10 @@ def popen_indexer(settings: Settings, *args: str, stderr) -> subprocess.Popen:
 class Watch:
     """Reads the alias in a loop from a thread: which index it names and how many documents it serves.
 
-    A count that some shards failed to answer (a node just died) says nothing about the alias:
-    it goes to `errors`, like a request that failed.
+    The two reads may reach nodes that apply an alias swap a moment apart, so a pair tells which
+    indices and which counts readers saw, not which count went with which index. A count that
+    some shards failed to answer (a node just died) says nothing about the alias: it goes to
+    `errors`, like a request that failed.
     """
 
     es: Elasticsearch
@@ -118,8 +120,6 @@ class Watch:
             try:
                 names = tuple(index.indices_behind(self.es, self.alias))
                 counted = self.es.count(index=self.alias)
-                if names != tuple(index.indices_behind(self.es, self.alias)):
-                    continue  # swapped between the two reads: the count belongs to either index
                 if counted["_shards"]["failed"]:
                     self.errors.append(f"partial count: {counted['_shards']}")
                 else:

@@ -18,7 +18,10 @@ def test_load_then_rebuild_swap_the_alias_to_a_complete_green_index(cli_director
     assert rebuilt != loaded and not es.indices.exists(index=loaded)
     settings = es.indices.get_settings(index=rebuilt)[rebuilt]["settings"]["index"]
     assert (settings["number_of_shards"], settings["number_of_replicas"]) == ("3", "1")
-    assert es.cluster.health(index=rebuilt, wait_for_status="green", timeout="60s")["status"] == "green"
+    green = es.options(request_timeout=90).cluster.health(
+        index=rebuilt, wait_for_status="green", timeout="60s"
+    )
+    assert green["status"] == "green"
     copies = es.cat.shards(index=rebuilt, format="json")
     assert len(copies) == 6 and len({c["node"] for c in copies}) == 3
     assert es.count(index=run.settings.index)["count"] == clinics
