@@ -237,8 +237,11 @@ def test_a_full_load_completes_or_fails_cleanly_when_a_node_dies(
             )
 
             def quarter_loaded():
-                stats = es.indices.stats(index=building, metric="indexing")["_all"]["primaries"]
-                return stats.get("indexing", {}).get("index_total", 0) >= FEED_CLINICS // 4
+                if load.poll() is not None:  # ended before a node could be killed: say why
+                    raise AssertionError(f"the load ended early: {log.read_text()[-3000:]}")
+                stats = es.options(ignore_status=404).indices.stats(index=building, metric="indexing")
+                primaries = stats.get("_all", {}).get("primaries", {})
+                return primaries.get("indexing", {}).get("index_total", 0) >= FEED_CLINICS // 4
 
             wait_for(quarter_loaded)
             master = cluster.master()
@@ -330,11 +333,18 @@ def test_clinic_edits_saved_while_the_master_is_down_all_reach_the_index(
 
     with_node_down = names_in_index()
     recovery = cluster.restart()
-    es.options(request_timeout=90).cluster.health(wait_for_no_relocating_shards=True, timeout="60s")
     # Every copy of every shard answers alike, any on the restarted node included: none missed an edit.
     node_ids = {node: info["id"] for node, info in cluster.nodes().items()}
     [name] = index.indices_behind(es, settings.index)
-    copies = [(int(c["shard"]), c["node"]) for c in es.cat.shards(index=name, format="json")]
+
+    def settled_copies():
+        """Shard copies once none is moving (a relocating copy's node reads "es01 -> ... es02")."""
+        shards = es.cat.shards(index=name, format="json")
+        if all(c["state"] == "STARTED" and c["node"] in node_ids for c in shards):
+            return [(int(c["shard"]), c["node"]) for c in shards]
+        return None
+
+    copies = wait_for(settled_copies, limit=300, step=1)
     by_copy = {
         (shard, node): names_in_index(preference=f"_shards:{shard}|_only_nodes:{node_ids[node]}")
         for shard, node in copies
