@@ -59,10 +59,11 @@ class Cluster:
             time.sleep(0.05)
         raise AssertionError(f"the cluster did not reach {count} nodes within {limit:.0f}s")
 
-    def health(self) -> dict:
-        """Cluster health from whichever node answers within 2 s (one may hang)."""
+    def health(self, index: str | None = None) -> dict:
+        """Health of the cluster, or of `index` only, from whichever node answers within 2 s (one
+        may hang). A test judges its own index: other tests' indices may have no replica."""
         patient = self.es.options(request_timeout=2, retry_on_timeout=True, max_retries=5)
-        return patient.cluster.health().body
+        return patient.cluster.health(index=index).body
 
     def restart(self) -> float:
         """Start the missing nodes and wait for green; seconds it took."""

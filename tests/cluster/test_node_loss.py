@@ -141,7 +141,7 @@ def test_searches_during_the_loss_of_a_node_are_answered_or_refused_cleanly(
             killed_at = cluster.kill(victim, loss)
             detected = cluster.seconds_until_nodes(2, since=killed_at)
             time.sleep(max(0.0, SEARCH_SECONDS - (time.monotonic() - started)))
-            health = cluster.health()
+            health = cluster.health(directory_settings.index)
         finally:
             stop.set()
             for thread in threads:
@@ -191,7 +191,7 @@ def test_searches_during_the_loss_of_a_node_are_answered_or_refused_cleanly(
     assert outcome["correct"] > before_kill, "searches went on after the loss"
     assert seconds[-1] <= timeout + APP_OVERHEAD, f"a search took {seconds[-1]:.1f}s (timeout {timeout}s)"
     assert (health["status"], health["number_of_nodes"]) == ("yellow", 2)
-    assert cluster.health()["status"] == "green"
+    assert cluster.health(directory_settings.index)["status"] == "green"
 
 
 FEED_CLINICS = 20_000
@@ -322,7 +322,7 @@ def test_clinic_edits_saved_while_the_master_is_down_all_reach_the_index(
         lambda: index_pending(engine, client, settings.index).error is None and not outbox.pending(engine)
     )
     drained = time.monotonic() - saved_at
-    down = es.cluster.health()
+    down = es.cluster.health(index=settings.index)
     expected = {clinic_id: f"Edited 2 {clinic_id}" for clinic_id in ids}
 
     def names_in_index(**options) -> dict[str, str]:
