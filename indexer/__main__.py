@@ -2,7 +2,8 @@
 
 Exit status: 0 when every record loaded, 1 when some were rejected (they are listed),
 2 for usage errors, when Elasticsearch or the store cannot be reached, or when Elasticsearch
-fails during the command (a full load then leaves the alias on the previous index).
+fails during the command (a full load then leaves the alias on the previous index), 3 when the
+command itself crashed (a bug: please report it with the message).
 """
 
 from __future__ import annotations
@@ -10,19 +11,34 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import traceback
 from pathlib import Path
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
+from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 
 from indexer import load
 from registry.db import open_store
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.settings import Settings, make_client
 
+EXIT_OK, EXIT_REJECTED, EXIT_CANNOT_RUN, EXIT_CRASHED = 0, 1, 2, 3
+EXIT_HELP = """exit status:
+  0  everything loaded (or indexed)
+  1  some records were rejected: each is listed as file:line id=... field: reason
+  2  usage error, Elasticsearch or the store could not be reached, or Elasticsearch failed
+     during the command (a full load then leaves the alias on the previous index)
+  3  the command crashed (a bug; the message says where)"""
+
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m indexer", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m indexer",
+        description=__doc__.splitlines()[0],
+        epilog=EXIT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     p_load = commands.add_parser("load", help="load feed files (.json, .ndjson, .csv) into store and index")
     p_load.add_argument("paths", nargs="+", type=Path)
@@ -39,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     p_art.add_argument("directory", nargs="?", type=Path, help="default: fixtures/content")
     p_art.set_defaults(run=articles_command)
     args = parser.parse_args(argv)
+    # A feed's text is echoed in rejections: never let an odd character end the run.
+    sys.stderr.reconfigure(errors="backslashreplace")
     try:
         return args.run(args, Settings.from_env())
     except (TransportError, ApiError) as err:
@@ -52,7 +70,14 @@ def main(argv: list[str] | None = None) -> int:
             "the previous one. Run the command again once the cluster is healthy.",
             file=sys.stderr,
         )
-        return 2
+        return EXIT_CANNOT_RUN
+    except SQLAlchemyOperationalError as err:
+        print(f"error: the store became unreachable: {err}", file=sys.stderr)
+        return EXIT_CANNOT_RUN
+    except Exception:  # noqa: BLE001 - a crash gets its own exit status, after the traceback
+        traceback.print_exc()
+        print("error: the command crashed (a bug); nothing after the last batch was stored", file=sys.stderr)
+        return EXIT_CRASHED
 
 
 def reachable_client(settings: Settings) -> Elasticsearch | None:
@@ -76,10 +101,10 @@ def load_command(args: argparse.Namespace, settings: Settings) -> int:
     missing = [p for p in args.paths if not p.is_file()]
     if missing:
         print(f"error: no such file: {', '.join(map(str, missing))}", file=sys.stderr)
-        return 2
+        return EXIT_CANNOT_RUN
     client = reachable_client(settings)
     if client is None:
-        return 2
+        return EXIT_CANNOT_RUN
     # The offline gazetteer answers in microseconds; only online geocoders need a file cache.
     cache_file = None if settings.geocoder == "offline" else settings.geocode_cache
     named = make_geocoder(settings.geocoder, gazetteer_cache=settings.gazetteer_cache)
@@ -102,14 +127,14 @@ def load_command(args: argparse.Namespace, settings: Settings) -> int:
             for r in report.rejected:
                 out.write(json.dumps(r.__dict__) + "\n")
     print(report.summary(), file=sys.stderr)
-    return 0 if report.ok else 1
+    return EXIT_OK if report.ok else EXIT_REJECTED
 
 
 def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
     """Recreate the index behind the alias from every listing in the store."""
     client = reachable_client(settings)
     if client is None:
-        return 2
+        return EXIT_CANNOT_RUN
     result = load.rebuild_from_store(
         open_store(settings.database_url),
         client,
@@ -119,7 +144,7 @@ def rebuild_command(args: argparse.Namespace, settings: Settings) -> int:
         replicas=settings.index_replicas,
     )
     print(f"indexed {result.indexed} documents into alias {settings.index!r}", file=sys.stderr)
-    return 0 if not result.errors else 1
+    return EXIT_OK if not result.errors else EXIT_REJECTED
 
 
 def sync_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -129,11 +154,11 @@ def sync_command(args: argparse.Namespace, settings: Settings) -> int:
 
     client = reachable_client(settings)
     if client is None:
-        return 2
+        return EXIT_CANNOT_RUN
     engine = open_store(settings.database_url)
     result = index_pending(engine, client, settings.index)
     print(f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued", file=sys.stderr)
-    return 0 if result.error is None and not result.failed else 1
+    return EXIT_OK if result.error is None and not result.failed else EXIT_REJECTED
 
 
 def articles_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -143,23 +168,23 @@ def articles_command(args: argparse.Namespace, settings: Settings) -> int:
     directory = args.directory or articles.CONTENT_DIR
     if not directory.is_dir():
         print(f"error: no such directory: {directory}", file=sys.stderr)
-        return 2
+        return EXIT_CANNOT_RUN
     try:
         found = articles.load_articles(directory)
     except articles.ArticleError as err:
         for path, name, reason in err.problems:
             print(f"invalid: {path}: {name}: {reason}", file=sys.stderr)
         print(f"nothing indexed: {len(err.problems)} problem(s) in {directory}", file=sys.stderr)
-        return 1
+        return EXIT_REJECTED
     client = reachable_client(settings)
     if client is None:
-        return 2
+        return EXIT_CANNOT_RUN
     alias = settings.articles_index
     name = articles.index_articles(
         client, alias, found, shards=settings.index_shards, replicas=settings.index_replicas
     )
     print(f"indexed {len(found)} articles into {name} (alias {alias})", file=sys.stderr)
-    return 0
+    return EXIT_OK
 
 
 if __name__ == "__main__":

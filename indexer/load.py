@@ -9,6 +9,7 @@ Nothing holds the whole feed in memory: only the set of ids already indexed.
 from __future__ import annotations
 
 import gc
+import logging
 import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
@@ -34,6 +35,7 @@ from registry.models import Clinic
 from registry.schema import ClinicRecord, ValidationError, dump_loaded, flatten_errors
 
 SCHEMA = ClinicRecord()
+log = logging.getLogger(__name__)
 BATCH = 1000
 # Below this many lines a worker pool costs more than it saves.
 POOL_THRESHOLD = 5000
@@ -49,8 +51,14 @@ class Rejection:
     reason: str
 
     def __str__(self) -> str:
-        who = f" id={self.record_id}" if self.record_id else ""
-        return f"{self.where}{who} {self.field}: {self.reason}"
+        """One line, whatever the feed held: ids and field names that could carry terminal
+        escapes or line breaks are shown escaped."""
+        who = f" id={_shown(self.record_id)}" if self.record_id else ""
+        return f"{_shown(self.where)}{who} {_shown(self.field)}: {_shown(self.reason)}"
+
+
+def _shown(text: str) -> str:
+    return text if text.isprintable() else text.encode("unicode_escape", "backslashreplace").decode("ascii")
 
 
 @dataclass
@@ -95,21 +103,28 @@ _worker_geocoder = None  # inherited by forked workers
 
 
 def _prepare_items(items: list[FeedItem | FeedError], geocoder=None) -> list[Prepared]:
+    geocoder = _worker_geocoder if geocoder is None else geocoder
     out: list[Prepared] = []
     for item in items:
-        if isinstance(item, FeedItem) and isinstance(item.record, str):
-            item = parse_line(item.where, item.record)
-        if isinstance(item, FeedError):
-            out.append((None, None, [Rejection(item.where, None, item.field, item.reason)]))
-            continue
-        geocoder = _worker_geocoder if geocoder is None else geocoder
-        record, rejections = prepare(item.record, item.where, geocoder)
-        if record is None:
-            out.append((None, None, rejections))
-        else:
-            row = listings.FeedRow.of(record)
-            out.append((row, index.document_json(record, row.ratings), rejections))
+        try:
+            out.append(_prepare_item(item, geocoder))
+        except Exception as err:  # noqa: BLE001 - one record's failure, whatever it is, is that record's
+            log.debug("record at %s could not be processed", item.where, exc_info=True)
+            reason = f"could not be processed ({type(err).__name__}); nothing of it was stored"
+            out.append((None, None, [Rejection(item.where, None, "_record", reason)]))
     return out
+
+
+def _prepare_item(item: FeedItem | FeedError, geocoder) -> Prepared:
+    if isinstance(item, FeedItem) and isinstance(item.record, str):
+        item = parse_line(item.where, item.record)
+    if isinstance(item, FeedError):
+        return None, None, [Rejection(item.where, None, item.field, item.reason)]
+    record, rejections = prepare(item.record, item.where, geocoder)
+    if record is None:
+        return None, None, rejections
+    row = listings.FeedRow.of(record)
+    return row, index.document_json(record, row.ratings), rejections
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

@@ -40,6 +40,8 @@ MESSAGES = {
     "boolean": "$Label must be yes or no (true or false).",
     "date": "Enter $label as a date like 2026-05-05.",
     "datetime": "Enter $label as a date and time with its time zone, like 2026-05-05T14:30:00Z.",
+    "future": "$Label ({input}) lies in the future; it must be a time that has already happened.",
+    "too_many": "Send at most {max:,} of $label.",
     "email": "Enter $label like name@example.com.",
     "url": "Enter $label as a web address starting with https://, like https://example.com.",
     "phone": "Enter $label with 7 to 20 digits, like (704) 555-0123.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import (
@@ -27,6 +27,12 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 PHONE = re.compile(r"^\+?[0-9 ().-]{7,20}$")
 POSTAL_CODE = re.compile(r"^[0-9A-Za-z -]{3,10}$")
 M = MESSAGES
+# Per-record caps: far above any real clinic (the sample's largest has 220 reviews, 4 credentials),
+# low enough that one record cannot flood the store, the index or the administrators' queue.
+MAX_REVIEWS = 2000
+MAX_CREDENTIALS = 20
+MAX_TREATMENTS = 50
+MAX_SPANS = 6  # opening spans a day
 
 
 def is_valid_id(value: str) -> bool:
@@ -133,21 +139,46 @@ class YesNo(Plain, fields.Boolean):
     default_error_messages = {"invalid": M["boolean"]}
 
 
+# How far in the future a time that has already happened (a last change, a review, a verification)
+# may lie: clocks and time zones differ by hours, not by days. A feed row dated 2099 would
+# otherwise win over every later edit of its listing.
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
 class Day(Plain, fields.Date):
-    default_error_messages = {"invalid": M["date"], "format": M["date"]}
+    """A date; with `past=True` one that has happened (FUTURE_TOLERANCE aside)."""
+
+    default_error_messages = {"invalid": M["date"], "format": M["date"], "future": M["future"]}
+
+    def __init__(self, *, past: bool = False, **kwargs):
+        super().__init__(**kwargs)
+        self.past = past
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if self.past and day > (datetime.now(UTC) + FUTURE_TOLERANCE).date():
+            raise self.make_error("future", input=day.isoformat())
+        return day
 
 
 class Moment(Plain, fields.AwareDateTime):
-    """A date and time; one without a time zone is taken as UTC."""
+    """A date and time that has happened (FUTURE_TOLERANCE aside); one without a time zone is UTC."""
 
     default_error_messages = {
         "invalid": M["datetime"],
         "invalid_awareness": M["datetime"],
         "format": M["datetime"],
+        "future": M["future"],
     }
 
     def __init__(self, **kwargs):
         super().__init__(default_timezone=UTC, **kwargs)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        if moment > datetime.now(UTC) + FUTURE_TOLERANCE:
+            raise self.make_error("future", input=moment.isoformat())
+        return moment
 
 
 class Group(Plain, fields.Nested):
@@ -155,7 +186,18 @@ class Group(Plain, fields.Nested):
 
 
 class Items(Plain, fields.List):
-    default_error_messages = {"invalid": M["list"]}
+    """A list of at most `max_items` items (so one record cannot make unbounded work)."""
+
+    default_error_messages = {"invalid": M["list"], "too_many": M["too_many"]}
+
+    def __init__(self, inner, max_items: int, **kwargs):
+        super().__init__(inner, **kwargs)
+        self.max_items = max_items
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list | tuple) and len(value) > self.max_items:
+            raise self.make_error("too_many", max=self.max_items)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class RecordSchema(Schema):
@@ -192,7 +234,7 @@ class Hours(RecordSchema):
 
     timezone = Text(64, required=True)
     mon, tue, wed, thu, fri, sat, sun = (
-        Items(Text(11, pattern=SPAN, pattern_message="span"), load_default=list) for _ in DAYS
+        Items(Text(11, pattern=SPAN, pattern_message="span"), MAX_SPANS, load_default=list) for _ in DAYS
     )
 
     @validates("timezone")
@@ -243,7 +285,7 @@ class Review(RecordSchema):
     title = Text(200, load_default=None)
     text = Text(10000, multiline=True, load_default="")
     author = Text(100, load_default=None)
-    date = Day(required=True)
+    date = Day(required=True, past=True)
     verified = YesNo(load_default=False)
 
 
@@ -263,10 +305,10 @@ class ClinicRecord(RecordSchema):
     website = Text(2000, validate=validate.URL(schemes={"http", "https"}, error=M["url"]), load_default=None)
     email = Text(254, validate=validate.Email(error=M["email"]), load_default=None)
     hours = Group(Hours, load_default=None, allow_none=True)
-    treatments = Items(Text(64), load_default=list)
+    treatments = Items(Text(64), MAX_TREATMENTS, load_default=list)
     price_range = Group(PriceRange, load_default=None, allow_none=True)
-    certifications = Items(Group(Certification), load_default=list)
-    reviews = Items(Group(Review), load_default=list)
+    certifications = Items(Group(Certification), MAX_CREDENTIALS, load_default=list)
+    reviews = Items(Group(Review), MAX_REVIEWS, load_default=list)
     updated_at = Moment(load_default=None)
 
     @validates("treatments")
@@ -277,7 +319,7 @@ class ClinicRecord(RecordSchema):
 
     @validates("reviews")
     def unique_review_ids(self, value: list[dict], **_) -> None:
-        ids = [r["id"] for r in value]
+        ids = [r["id"] for r in value if "id" in r]  # an item whose id failed has none
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
             raise ValidationError(M["duplicate_review"].format(ids=", ".join(map(repr, repeated))))

@@ -83,7 +83,12 @@ class Export(MethodView):
     def get(self, args: dict):
         """Stream every listing changed since a time, for partners keeping a mirror in sync."""
         records = listings.export(store(), args["updated_since"].astimezone(UTC))
-        lines = (json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+        # A lone surrogate in a listing stored before the text rule held cannot be UTF-8: it goes
+        # out as its JSON escape, so one old row never cuts every partner's stream short.
+        lines = (
+            (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8", "backslashreplace")
+            for record in records
+        )
 
         return Response(stream_with_context(lines), mimetype="application/x-ndjson")
 

@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,26 @@ def test_cli_exit_status_tells_all_loaded_from_some_rejected(settings, tmp_path)
     assert "rejected 0" in good.stderr
 
 
+def test_cli_exit_status_tells_unreachable_and_crashed_apart(settings):
+    """2: the node cannot be reached (or a usage error); 3: the command itself failed."""
+    env = {**os.environ, "DATABASE_URL": settings.database_url, "DIRECTORY_INDEX": settings.index}
+    cmd = [sys.executable, "-m", "indexer", "load", "--no-progress", str(MALFORMED)]
+    down = subprocess.run(
+        cmd, env={**env, "ELASTICSEARCH_URL": "http://127.0.0.1:9"}, capture_output=True, text=True, cwd=ROOT
+    )
+    assert down.returncode == 2, down.stderr
+    # An index name Elasticsearch refuses makes the build fail: not the feed's fault, not "rejected".
+    crash = subprocess.run(
+        cmd,
+        env={**env, "ELASTICSEARCH_URL": settings.elasticsearch_url, "DIRECTORY_INDEX": "Not_A_Valid_Name"},
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert crash.returncode == 3, crash.stderr
+    assert "crashed" in crash.stderr.splitlines()[-1]
+
+
 def test_records_without_location_are_geocoded_from_their_address(es, alias, engine, geocoder, tmp_path):
     feed = tmp_path / "feed.ndjson"
     record = {
@@ -117,7 +138,7 @@ def test_incremental_load_upserts_into_the_live_index(es, alias, engine, geocode
     [serving] = index.indices_behind(es, alias)
     record = json.loads(MALFORMED.read_text().splitlines()[0])
     record["name"] = "Renamed Clinic"
-    record["updated_at"] = "2099-01-01T00:00:00Z"
+    record["updated_at"] = datetime.now(UTC).isoformat()  # newer than the stored version
     feed = tmp_path / "one.ndjson"
     feed.write_text(json.dumps(record) + "\n")
     report = load_files([feed], engine, es, alias, geocoder, incremental=True, progress=False)

@@ -130,3 +130,32 @@ def test_nested_text_is_sanitised_too():
         {**VALID, "reviews": [{"id": "r1", "rating": 5, "date": "2026-01-02", "text": "a\x1bb"}]}
     )
     assert errors["reviews.0.text"].startswith("The review text of review 1 contains an invisible control")
+
+
+def test_times_that_lie_in_the_future_are_refused_beyond_a_day():
+    from datetime import UTC, datetime, timedelta
+
+    soon = (datetime.now(UTC) + timedelta(hours=12)).isoformat()
+    assert errors_of({**VALID, "updated_at": soon}) == {}  # clocks differ by hours
+    errors = errors_of(
+        {
+            **VALID,
+            "updated_at": "2099-01-01T00:00:00Z",
+            "reviews": [{**VALID["reviews"][0], "date": "2099-01-01"}],
+            "certifications": [{**VALID["certifications"][0], "verified_at": "2099-01-01T00:00:00Z"}],
+        }
+    )
+    assert set(errors) == {"updated_at", "reviews.0.date", "certifications.0.verified_at"}
+    assert "lies in the future" in errors["updated_at"]
+
+
+def test_lists_are_capped_per_record():
+    from registry.schema import MAX_CREDENTIALS, MAX_SPANS
+
+    certs = [{"code": "licensed-esthetician", "number": str(n)} for n in range(MAX_CREDENTIALS + 1)]
+    hours = {"timezone": "UTC", "mon": ["09:00-09:30"] * (MAX_SPANS + 1)}
+    errors = errors_of({**VALID, "certifications": certs, "hours": hours})
+    assert errors == {
+        "certifications": f"Send at most {MAX_CREDENTIALS} of the credentials.",
+        "hours.mon": f"Send at most {MAX_SPANS} of Monday's hours.",
+    }
