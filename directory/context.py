@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 
 from directory.search import Results, SearchQuery, search, understand_query
 from indexer.sync import index_pending
+from registry import outbox
 from registry.mail import Mailer
 from registry.settings import Settings
 
@@ -40,7 +41,12 @@ def search_providers(query: SearchQuery) -> Results:
     return search(es(), settings().index, understand_query(query, geocoder()))
 
 
-def index_changes() -> bool:
-    """Index the changes just saved (the outbox); False when Elasticsearch is unavailable, in which
-    case the app's background worker retries."""
-    return index_pending(store(), es(), settings().index).error is None
+def index_changes(clinic_id: str | None = None) -> str:
+    """Index the changes just saved (the outbox) and say where `clinic_id`'s listing stands:
+    "indexed" (search shows it), "queued" (Elasticsearch is unavailable; the app's background
+    worker retries) or "refused" (Elasticsearch refused the document; administrators see it).
+    Without a listing: "refused" when any document of this drain was refused."""
+    result = index_pending(store(), es(), settings().index)
+    if clinic_id is None and result.refused or clinic_id and outbox.refusal_of(store(), clinic_id):
+        return "refused"
+    return "queued" if result.error else "indexed"

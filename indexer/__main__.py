@@ -157,7 +157,14 @@ def sync_command(args: argparse.Namespace, settings: Settings) -> int:
         return EXIT_CANNOT_RUN
     engine = open_store(settings.database_url)
     result = index_pending(engine, client, settings.index)
-    print(f"indexed {result.indexed} queued listings, {outbox.pending(engine)} still queued", file=sys.stderr)
+    for clinic_id, reason in result.refused.items():
+        print(f"refused: {clinic_id}: {reason}", file=sys.stderr)
+    waiting = outbox.pending(engine) - outbox.due(engine)
+    print(
+        f"indexed {result.indexed} queued listings, {outbox.due(engine)} still due, "
+        f"{waiting} refused by Elasticsearch and waiting to retry (the admin queue lists them)",
+        file=sys.stderr,
+    )
     return EXIT_OK if result.error is None and not result.failed else EXIT_REJECTED
 
 

@@ -107,7 +107,11 @@ class AuditEntry(Base):
 
 
 class OutboxEntry(Base):
-    """A listing whose search document must be (re)written; removed once Elasticsearch has it."""
+    """A listing whose search document must be (re)written; removed once Elasticsearch has it.
+
+    `attempts` and `last_error` record failed tries; `next_attempt_at` is set when Elasticsearch
+    refused the document itself (not when it was down), so the row waits and others go first.
+    """
 
     __tablename__ = "index_outbox"
 
@@ -116,6 +120,7 @@ class OutboxEntry(Base):
     enqueued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(String, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class CredentialClaim(Base):
@@ -209,6 +214,22 @@ class Account(Base):
 
     def can_edit(self, clinic_id: str) -> bool:
         return self.is_admin or self.clinic_id == clinic_id
+
+
+class LoginSession(Base):
+    """A signed-in browser: its cookie holds a random token, of which only the digest is kept here.
+
+    Signing out deletes the row, so a copied cookie stops working at once; a password change
+    deletes every row of the account.
+    """
+
+    __tablename__ = "login_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    account_id: Mapped[int] = mapped_column(Integer, ForeignKey("accounts.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AccountLink(Base):

@@ -1,18 +1,48 @@
 """What administrators look after: credential claims to decide, consumer reports to resolve,
-and the audit trail of a listing. (Deciding a claim changes the listing: `listings.decide_claim`.)"""
+listings that search refused, and the audit trail of a listing; long lists come a page at a time.
+(Deciding a claim changes the listing: `listings.decide_claim`.)"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from registry import listings, vocabulary
+from registry import listings, outbox, vocabulary
 from registry.db import now
 from registry.models import AuditEntry, CredentialClaim, ListingReport
+
+
+PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list an administrator works through: its items and how many there are in all."""
+
+    items: list
+    total: int
+    number: int
+    size: int = PAGE_SIZE
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.size))
+
+
+def _page_number(number: int, total: int, size: int = PAGE_SIZE) -> int:
+    """`number` kept within 1 and the last page (a page past the end shows the last)."""
+    return min(max(1, number), max(1, -(-total // size)))
+
+
+def _page(session: Session, query, number: int, size: int = PAGE_SIZE) -> Page:
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    number = _page_number(number, total, size)
+    items = list(session.scalars(query.offset((number - 1) * size).limit(size)))
+    return Page(items, total, number, size)
 
 
 @dataclass(frozen=True)
@@ -29,8 +59,8 @@ class ClaimView:
 
 @dataclass(frozen=True)
 class Queue:
-    claims: list[ClaimView]
-    reports: list[ListingReport]
+    claims: Page  # of ClaimView
+    reports: Page  # of ListingReport
     names: dict[str, str]  # listing id -> name, for both
 
 
@@ -71,23 +101,30 @@ def claim_views(session: Session, claims: list[CredentialClaim]) -> list[ClaimVi
     return views
 
 
-def queue(engine: Engine) -> Queue:
-    """Pending claims and open reports, oldest first, with the names of their listings."""
+def queue(engine: Engine, claims_page: int = 1, reports_page: int = 1) -> Queue:
+    """Pending claims and open reports, oldest first, a page of each, with the names of their listings."""
     with Session(engine) as session:
-        claims = list(
-            session.scalars(
-                select(CredentialClaim)
-                .where(CredentialClaim.status == "pending")
-                .order_by(CredentialClaim.id)
-            )
+        claims = _page(
+            session,
+            select(CredentialClaim).where(CredentialClaim.status == "pending").order_by(CredentialClaim.id),
+            claims_page,
         )
-        reports = list(
-            session.scalars(
-                select(ListingReport).where(ListingReport.status == "open").order_by(ListingReport.id)
-            )
+        reports = _page(
+            session,
+            select(ListingReport).where(ListingReport.status == "open").order_by(ListingReport.id),
+            reports_page,
         )
-        names = listings.names(session, {x.clinic_id for x in [*claims, *reports]})
-        return Queue(claim_views(session, claims), reports, names)
+        names = listings.names(session, {x.clinic_id for x in [*claims.items, *reports.items]})
+        views = Page(claim_views(session, claims.items), claims.total, claims.number)
+        return Queue(views, reports, names)
+
+
+def refusals(engine: Engine, number: int = 1) -> Page:
+    """Listings whose latest change Elasticsearch refused (so search still shows an older version)."""
+    _, total = outbox.refusals(engine, 0, 0)
+    number = _page_number(number, total)
+    items, total = outbox.refusals(engine, (number - 1) * PAGE_SIZE, PAGE_SIZE)
+    return Page(items, total, number)
 
 
 @dataclass(frozen=True)

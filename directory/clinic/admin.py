@@ -34,14 +34,19 @@ def admin_required(view):
 @bp.get("/")
 @admin_required
 def queue():
-    found = moderation.queue(store())
+    """Claims, reports and listings that search refused, a page of each (?claims_page=2 ...)."""
+    pages = {k: request.args.get(k, 1, type=int) for k in ("claims_page", "reports_page", "refused_page")}
+    found = moderation.queue(store(), pages["claims_page"], pages["reports_page"])
+    refused = moderation.refusals(store(), pages["refused_page"])
     newest = photos.recent(store())
+    others = {p.clinic_id for p in newest} | {r.clinic_id for r in refused.items}
     return render_template(
         "admin/queue.html",
         claims=found.claims,
         reports=found.reports,
         photos=newest,
-        names={**listings.names(store(), {p.clinic_id for p in newest}), **found.names},
+        refused=refused,
+        names={**listings.names(store(), others), **found.names},
         kinds=REPORT_KINDS,
     )
 
@@ -101,7 +106,7 @@ def decide_claim(claim_id: int):
     status = listings.decide_claim(store(), claim_id, decision, reason, current_user.email)
     if status is None:
         abort(404)
-    index_changes()
+    refused = index_changes() == "refused"
     claim = moderation.claim(store(), claim_id)
     send_claim_decision(
         accounts.emails_of(store(), claim.clinic_id),
@@ -109,7 +114,10 @@ def decide_claim(claim_id: int):
         status == "verified",
         claim.reason,
     )
-    flash(f"Credential {status}.")
+    if refused:
+        flash(f"Credential {status}, but search refused the listing: see below.", "error")
+    else:
+        flash(f"Credential {status}.")
     return redirect(url_for("admin.queue"))
 
 

@@ -23,6 +23,17 @@ from registry import listings, moderation, vocabulary
 from registry.derive import is_valid_certification, profile_slug
 from registry.geocode import geocode_address
 
+# What the clinic is told after a save, by where the change stands in search (context.index_changes).
+SAVED = {
+    "indexed": ("Saved. Your listing is updated in search.", "message"),
+    "queued": ("Saved. Search is catching up and will show your change shortly.", "message"),
+    "refused": (
+        "Saved, but not yet in search: the search engine could not take this version of your listing, "
+        "so search still shows the previous one. Our administrators have been told and will be in touch.",
+        "error",
+    ),
+}
+
 
 @bp.route("/clinic/listing", methods=["GET", "POST"])
 @login_required
@@ -84,10 +95,7 @@ def listing():
             location=location,
             conflict=message,
         ), 409
-    if index_changes():
-        flash("Saved. Your listing is updated in search.")
-    else:
-        flash("Saved. Search is catching up and will show your change shortly.")
+    flash(*SAVED[index_changes(clinic_id)])
     return redirect(url_for("clinic.listing", **({"clinic": clinic_id} if current_user.is_admin else {})))
 
 

@@ -437,3 +437,24 @@ def test_outbox_rows_survive_a_failed_drain(clinic_app):
 def test_malformed_ids_in_urls_are_not_found_never_errors(clinic_app, h, path):
     admin = h.sign_up(clinic_app, None, "admin@directory.test")
     assert admin.get(path).status_code == 404
+
+
+def test_a_change_search_refuses_is_told_to_the_clinic_and_the_administrator(
+    clinic_app, clinic_a, admin, h, es
+):
+    """Elasticsearch refusing the document (here: the index is write-blocked) is not "updated in
+    search": the clinic is told its change is saved but not in search, the administrator sees the
+    listing in the queue, and the next save after the cause is gone clears it."""
+    index = clinic_app.config["SETTINGS"].index
+    es.indices.put_settings(index=index, settings={"index.blocks.write": True})
+    try:
+        saved = save(clinic_a, h, {"name": "Refused By Search"})
+        page = clinic_a.get(saved.headers["Location"]).get_data(as_text=True)
+        assert "not yet in search" in page and "updated in search" not in page
+        queue = admin.get("/admin/").get_data(as_text=True)
+        assert "Listings search refused (1)" in queue and "blocked by" in queue
+    finally:
+        es.indices.put_settings(index=index, settings={"index.blocks.write": None})
+    saved = save(clinic_a, h, {"name": "Accepted By Search"})
+    assert "updated in search" in clinic_a.get(saved.headers["Location"]).get_data(as_text=True)
+    assert "Listings search refused (0)" in admin.get("/admin/").get_data(as_text=True)
