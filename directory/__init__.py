@@ -7,6 +7,7 @@ from flask import Flask
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from directory import safety
 from registry import db, places
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.mail import make_mailer
@@ -31,6 +32,7 @@ class DirectoryApi(Api):
 def create_app(config: dict | None = None) -> Flask:
     """App factory; `config` overrides what the environment says (tests use it)."""
     app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    safety.install_converters(app)
     app.config.from_mapping(SETTINGS=Settings.from_env(), **API_CONFIG)
     app.config.from_prefixed_env("DIRECTORY")
     app.config.from_mapping(config or {})

@@ -155,8 +155,9 @@ def profile(slug: str):
     detail = provider_detail(store(), id_from_slug(slug), **review_args)
     if detail is None:
         abort(404)
-    if detail["slug"] != slug:  # renamed or moved: send people to the current address
-        return redirect(url_for("pages.profile", slug=detail["slug"], **request.args), 301)
+    if detail["slug"] != slug:  # renamed or moved: send people to the current address, same query
+        query = urlencode(list(request.args.items(multi=True)))
+        return redirect(url_for("pages.profile", slug=detail["slug"]) + (f"?{query}" if query else ""), 301)
     if detail["reviews"]["page"] > detail["reviews"]["pages"]:  # past the last page: show the last
         return redirect(url_with(review_page=detail["reviews"]["pages"]) + "#reviews")
     url = url_for("pages.profile", slug=slug, _external=True)

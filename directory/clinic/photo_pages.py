@@ -3,6 +3,8 @@ public photo files (`/photos/<key>.<ext>`, `<key>.thumb.<ext>` for the thumbnail
 
 from __future__ import annotations
 
+import re
+
 from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user, login_required
 
@@ -10,6 +12,8 @@ from directory.clinic.access import admin_args, bp, target_clinic
 from directory.context import store
 from directory.photos import PhotoError, PhotoStore, is_photo_key, process_upload
 from registry import photos as stored_photos
+
+POSITION = re.compile(r"-?\d{1,6}")  # a photo's place in its listing's order
 
 
 def photo_store() -> PhotoStore:
@@ -56,7 +60,7 @@ def edit_photo(photo_id: int):
         store(),
         photo_id,
         None if caption is None else caption.strip()[:300],
-        int(position) if position.lstrip("-").isdigit() else None,
+        int(position) if POSITION.fullmatch(position) else None,
         current_user,
     )
     if clinic_id is None:

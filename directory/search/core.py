@@ -8,11 +8,11 @@ import unicodedata
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
-from elasticsearch import ApiError, Elasticsearch
+from elasticsearch import ApiError, BadRequestError, Elasticsearch
 from elasticsearch.exceptions import HTTP_EXCEPTIONS
 
 from directory.search import cursor
-from directory.search.errors import PlaceNotFound
+from directory.search.errors import CursorError, PlaceNotFound
 from directory.search.query import (
     CREDENTIAL_BOOST,
     PRICE_BANDS,
@@ -22,6 +22,7 @@ from directory.search.query import (
     count_requests,
     gauss_decay,
     search_requests,
+    sort_clause,
     suggest_query,
 )
 from directory.search.understand import (
@@ -166,9 +167,17 @@ def search(client: Elasticsearch, alias: str, query: SearchQuery, now: datetime 
 
 
 def search_once(client: Elasticsearch, alias: str, query: SearchQuery, now: datetime) -> Results:
-    after = cursor.decode(query.cursor, query.fingerprint()) if query.cursor else None
+    after = (
+        cursor.decode(query.cursor, query.fingerprint(), len(sort_clause(query))) if query.cursor else None
+    )
     zones = time_zones(client, alias) if query.open_now else []
-    page, *counted = msearch(client, search_requests(alias, query, now, zones, after))
+    try:
+        page, *counted = msearch(client, search_requests(alias, query, now, zones, after))
+    except BadRequestError as err:
+        if after is None:
+            raise
+        # A forged cursor of the right shape but with values of the wrong kinds.
+        raise CursorError("This cursor is not valid; start again from the first page.") from err
     hits = page["hits"]["hits"]
     total = (counted[0] if counted else page)["hits"]["total"]["value"]
     items = [result_item(hit, query, now.date()) for hit in hits]
