@@ -31,12 +31,15 @@ class DirectoryApi(Api):
 
 def create_app(config: dict | None = None) -> Flask:
     """App factory; `config` overrides what the environment says (tests use it)."""
-    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
+    app = safety.PublicUrlFlask(
+        __name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static")
+    )
     safety.install_converters(app)
     app.config.from_mapping(SETTINGS=Settings.from_env(), **API_CONFIG)
     app.config.from_prefixed_env("DIRECTORY")
     app.config.from_mapping(config or {})
     settings: Settings = app.config["SETTINGS"]
+    safety.init_app(app)  # first: its response headers are set after every other extension's
 
     app.extensions["elasticsearch"] = make_client(settings)
     app.extensions["store"] = db.open_store(settings.database_url)
@@ -69,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(learn.bp)
     present.init_app(app)
     clinic.init_app(app, ROOT)
+    ratelimit.limit_views(app)
 
     app.register_error_handler(HTTPException, problems.handle_http_exception)
     app.register_error_handler(TransportError, problems.handle_search_unavailable)

@@ -3,7 +3,9 @@
 flask-limiter does the bookkeeping (429, Retry-After, X-RateLimit-* headers); the counters
 live in the store (SQLite or PostgreSQL, `registry.ratelimits`), so they hold across processes
 and machines without another service to run. Partners get their own limit; anonymous callers share
-ANONYMOUS_LIMIT per client address.
+ANONYMOUS_LIMIT per client address, and the whole-store export has ANONYMOUS_EXPORT_LIMIT on top.
+The search page and profiles have PAGE_LIMIT per address. Addresses are the client's own behind
+trusted proxies (DIRECTORY_TRUSTED_PROXIES, directory.safety), one counter per visitor.
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ from directory.partners import current_partner
 from registry import ratelimits
 
 ANONYMOUS_LIMIT = "60 per minute"
+# Per client address (after DIRECTORY_TRUSTED_PROXIES): pages that cost a search or a store read,
+# generous for a person paging through results, not for a scraper.
+PAGE_LIMIT = "120 per minute"
+PAGE_ENDPOINTS = ("pages.search_page", "pages.profile")
+# The export streams the whole store: anonymous callers may try it a few times an hour;
+# partners with a key have only their own limit.
+ANONYMOUS_EXPORT_LIMIT = "6 per hour"
 
 
 class SQLStorage(Storage):
@@ -81,7 +90,12 @@ class SQLStorage(Storage):
 
 def limit_key() -> str:
     partner = current_partner()
-    return f"partner:{partner.id}" if partner else f"anon:{request.remote_addr}"
+    return f"partner:{partner.id}" if partner else address_key()
+
+
+def address_key() -> str:
+    """The client's address, as corrected for trusted proxies (directory.safety)."""
+    return f"anon:{request.remote_addr}"
 
 
 def limit_value() -> str:
@@ -102,4 +116,18 @@ def init_limiter(app: Flask, engine: Engine, blueprint) -> Limiter:
     )
     limiter.limit(limit_value, key_func=limit_key)(blueprint)
     app.extensions["rate_limits"] = SQLStorage(engine=engine)  # for limits outside the API (logins)
+    app.extensions["limiter"] = limiter
     return limiter
+
+
+def limit_views(app: Flask) -> None:
+    """Once every route is registered: PAGE_LIMIT on the costly pages, the export's own limit."""
+    limiter, views = app.extensions["limiter"], app.view_functions
+    pages = app.config.get("PAGE_LIMIT", PAGE_LIMIT)
+    for endpoint in PAGE_ENDPOINTS:
+        views[endpoint] = limiter.limit(pages, key_func=address_key)(views[endpoint])
+    views["api.Export"] = limiter.limit(
+        app.config.get("ANONYMOUS_EXPORT_LIMIT", ANONYMOUS_EXPORT_LIMIT),
+        key_func=address_key,
+        exempt_when=lambda: current_partner() is not None,
+    )(views["api.Export"])

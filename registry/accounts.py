@@ -1,7 +1,9 @@
 """People who sign in (a clinic's staff, administrators): passwords and one-time links.
 
 Passwords are hashed with scrypt; a link (an invitation, or a reset) is a random token shown
-once and stored only as its digest, valid for a while and for one use.
+once and stored only as its digest, valid for a while and for one use. A login session is a
+random token in the browser's cookie and its digest here, so signing out (or a new password)
+ends it on the server, and the cookie carries nothing derived from the password.
 """
 
 from __future__ import annotations
@@ -10,18 +12,23 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from registry import listings
 from registry.db import as_utc, now
-from registry.models import Account, AccountLink
+from registry.models import Account, AccountLink, LoginSession
 from registry.tokens import digest
 
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(hours=2)}
 MIN_PASSWORD_LENGTH = 12
+MIN_EMAIL_NAME = 4
+# A login session ends after this long without a request, and in any case after SESSION_MOST.
+SESSION_IDLE = timedelta(hours=12)
+SESSION_MOST = timedelta(days=14)
+SESSION_TOUCH = timedelta(minutes=5)  # last_seen_at is written at most this often
 
 
 class AccountError(ValueError):
@@ -40,9 +47,13 @@ def hash_password(password: str) -> str:
 
 
 def password_problem(password: str, email: str) -> str | None:
+    """Too short, or built on the email address (its name part counts from 4 characters on:
+    "a@example.com" does not rule out every password with an "a")."""
     if len(password) < MIN_PASSWORD_LENGTH:
         return f"Use at least {MIN_PASSWORD_LENGTH} characters."
-    if password.lower() in email.lower() or email.split("@")[0].lower() in password.lower():
+    password, email = password.lower(), email.lower()
+    name = email.split("@")[0]
+    if password in email or (len(name) >= MIN_EMAIL_NAME and name in password):
         return "Do not use your email address in your password."
     return None
 
@@ -115,6 +126,8 @@ def use_link(engine: Engine, token: str, password: str) -> Account | None:
         account = session.get(Account, link.account_id)
         account.password_hash = hash_password(password)
         link.used_at = now()
+        # A new password ends every session of the account, on every device.
+        session.execute(delete(LoginSession).where(LoginSession.account_id == account.id))
     return account
 
 
@@ -135,14 +148,46 @@ def sign_in(engine: Engine, email: str, password: str) -> Account | None:
     return account
 
 
-def for_session(engine: Engine, session_id: str) -> Account | None:
-    """The account a login session names; None once its password changed (every device signs out)."""
-    account_id, _, _ = session_id.partition(":")
-    if not account_id.isdigit():
-        return None
-    with Session(engine, expire_on_commit=False) as session:
-        account = session.get(Account, int(account_id))
-    return account if account is not None and account.get_id() == session_id else None
+def start_session(engine: Engine, account: Account) -> Account:
+    """A new login session for `account` (just signed in); its token goes into the cookie."""
+    token = secrets.token_urlsafe(32)
+    with Session(engine) as session, session.begin():
+        stamp = now()
+        session.add(
+            LoginSession(
+                account_id=account.id, token_hash=digest(token), created_at=stamp, last_seen_at=stamp
+            )
+        )
+    account.session_token = token
+    return account
+
+
+def for_session(engine: Engine, token: str) -> Account | None:
+    """The account of a live login session; None once it was ended (sign-out, a new password)
+    or has expired (SESSION_IDLE without a request, SESSION_MOST in all)."""
+    with Session(engine, expire_on_commit=False) as session, session.begin():
+        found = session.scalar(select(LoginSession).where(LoginSession.token_hash == digest(token)))
+        if found is None:
+            return None
+        stamp = now()
+        if (
+            stamp - as_utc(found.last_seen_at) > SESSION_IDLE
+            or stamp - as_utc(found.created_at) > SESSION_MOST
+        ):
+            session.delete(found)
+            return None
+        if stamp - as_utc(found.last_seen_at) > SESSION_TOUCH:
+            found.last_seen_at = stamp
+        account = session.get(Account, found.account_id)
+    account.session_token = token
+    return account
+
+
+def end_session(engine: Engine, token: str | None) -> None:
+    """Sign-out: the session's cookie stops working at once, wherever a copy of it is."""
+    if token:
+        with Session(engine) as session, session.begin():
+            session.execute(delete(LoginSession).where(LoginSession.token_hash == digest(token)))
 
 
 def emails_of(engine: Engine, clinic_id: str) -> list[str]:

@@ -203,10 +203,11 @@ class Account(Base):
     is_authenticated = True
     is_active = True
     is_anonymous = False
+    session_token = None  # the signed-in session's token, set by registry.accounts (not a column)
 
-    def get_id(self) -> str:
-        """The session id: account id plus a fingerprint of the password hash."""
-        return f"{self.id}:{(self.password_hash or '')[-16:]}"
+    def get_id(self) -> str | None:
+        """What the session cookie names: the random token of this login session (LoginSession)."""
+        return self.session_token
 
     @property
     def is_admin(self) -> bool:

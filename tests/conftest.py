@@ -26,6 +26,7 @@ from registry.settings import Settings
 os.environ.setdefault("DIRECTORY_OUTBOX_WORKER", "false")
 
 ROOT = Path(__file__).resolve().parent.parent
+PUBLIC_URL = "http://localhost"  # where the apps under test say they live (DIRECTORY_PUBLIC_URL)
 FIXTURES = ROOT / "fixtures"
 
 
@@ -113,7 +114,7 @@ def geocoder():
 
 @pytest.fixture
 def app(settings: Settings):
-    return create_app({"SETTINGS": settings, "TESTING": True})
+    return create_app({"SETTINGS": settings, "TESTING": True, "PUBLIC_URL": PUBLIC_URL})
 
 
 @pytest.fixture
@@ -158,7 +159,7 @@ def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factor
 
 @pytest.fixture
 def directory_app(directory_settings: Settings):
-    app = create_app({"SETTINGS": directory_settings, "TESTING": True})
+    app = create_app({"SETTINGS": directory_settings, "TESTING": True, "PUBLIC_URL": PUBLIC_URL})
     ratelimits.clear(app.extensions["store"])  # each test starts with fresh rate-limit windows
     return app
 

@@ -14,6 +14,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from directory import photos
 from indexer.sync import index_pending
 from registry import accounts as registry_accounts
 from registry import outbox
@@ -53,6 +54,8 @@ def init_app(app: Flask, root: Path) -> None:
         REMEMBER_COOKIE_SAMESITE="Lax",
     )
     app.config.setdefault("PHOTO_DIR", str(root / "var" / "photos"))
+    # A photo upload may be as large as the photo limit plus the form around it (directory.safety).
+    app.config.setdefault("UPLOAD_LIMITS", {})["clinic.photos"] = photos.MAX_BYTES + 256 * 1024
     app.session_interface = SessionInterface()
 
     csrf = CSRFProtect(app)

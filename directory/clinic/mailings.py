@@ -17,8 +17,7 @@ SIGNATURE = "\n\nThe Provider Directory team\n"
 
 def public_url(endpoint: str, **values) -> str:
     """An absolute link for an email, built for PUBLIC_URL (DIRECTORY_PUBLIC_URL)."""
-    base = current_app.config.get("PUBLIC_URL", "http://127.0.0.1:8000")
-    with current_app.test_request_context(base_url=base):
+    with current_app.test_request_context(base_url=current_app.config["PUBLIC_URL"]):
         return url_for(endpoint, _external=True, **values)
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from marshmallow import ValidationError, validate
 
 from directory.clinic.access import bp
-from directory.clinic.accounts import login_allowed, reset_allowed, set_password_url
+from directory.clinic.accounts import login_refusal, remember_browser, reset_allowed, set_password_url
 from directory.clinic.mailings import send_reset
 from directory.context import store
 from registry import accounts
@@ -18,15 +18,14 @@ def login():
     error = None
     if request.method == "POST":
         email = request.form.get("email", "")
-        if not login_allowed(email, request.remote_addr or "?"):
-            return render_template(
-                "clinic/login.html", error="Too many attempts. Wait a minute and try again.", email=email
-            ), 429
+        refusal = login_refusal(email.strip().lower())
+        if refusal:
+            return render_template("clinic/login.html", error=refusal, email=email), 429
         account = accounts.sign_in(store(), email, request.form.get("password", ""))
         if account is not None:
             session.clear()  # a fresh session at login: nothing from before carries over
-            login_user(account)
-            return redirect(url_for("clinic.home"))
+            login_user(accounts.start_session(store(), account))
+            return remember_browser(redirect(url_for("clinic.home")), account.email)
         error = "That email and password do not match an account."
     return render_template(
         "clinic/login.html", error=error, email=request.form.get("email", "")
@@ -35,6 +34,8 @@ def login():
 
 @bp.post("/clinic/logout")
 def logout():
+    if current_user.is_authenticated:
+        accounts.end_session(store(), current_user.get_id())  # a copy of the cookie stops working too
     logout_user()
     session.clear()
     flash("You are signed out.")
@@ -81,9 +82,9 @@ def set_password(token: str):
             if account is None:  # used or expired meanwhile
                 return render_template("clinic/set_password.html", invalid=True), 410
             session.clear()
-            login_user(account)
+            login_user(accounts.start_session(store(), account))
             flash("Your password is set.")
-            return redirect(url_for("clinic.home"))
+            return remember_browser(redirect(url_for("clinic.home")), account.email)
     return render_template(
         "clinic/set_password.html", invalid=False, email=holder.email, purpose=holder.purpose, error=error
     ), 400 if error else 200

@@ -52,17 +52,66 @@ def test_invite_set_password_login_edit_and_search_sees_it_within_two_seconds(cl
     assert time.monotonic() - started < 2
 
 
-def test_wrong_password_and_login_throttling(clinic_app, clinic_a, h):
+def login(client, h, email: str, password: str, address: str = "127.0.0.1"):
+    page = client.get("/clinic/login", environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+    return client.post(
+        "/clinic/login",
+        data={"csrf_token": h.csrf(page), "email": email, "password": password},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def test_wrong_password_and_login_throttling_per_address(clinic_app, clinic_a, h):
     client = clinic_app.test_client()
-    page = client.get("/clinic/login").get_data(as_text=True)
-    codes = [
-        client.post(
-            "/clinic/login",
-            data={"csrf_token": h.csrf(page), "email": "owner@clinic-a.test", "password": "wrong password!"},
-        ).status_code
-        for _ in range(6)
+    codes = [login(client, h, f"guess-{n}@clinic.test", "wrong password!").status_code for n in range(11)]
+    assert codes[:10] == [401] * 10 and codes[10] == 429
+
+
+def test_guessing_from_many_addresses_cannot_lock_the_owner_out(clinic_app, clinic_a, h):
+    """Strangers get ACCOUNT_LIMIT guesses an hour at an account, from any number of addresses;
+    the owner's browser, known to the account, still signs in with the right password."""
+    email = "owner@clinic-a.test"
+    guesses = [
+        login(clinic_app.test_client(), h, email, "wrong password!", f"203.0.113.{n}").status_code
+        for n in range(11)
     ]
-    assert codes[:5] == [401] * 5 and codes[5] == 429
+    assert guesses[:10] == [401] * 10 and guesses[10] == 429
+    stranger = login(clinic_app.test_client(), h, email, h.password, "198.51.100.7")
+    assert stranger.status_code == 429 and "browser you have used before" in stranger.get_data(as_text=True)
+    clinic_a.post(
+        "/clinic/logout", data={"csrf_token": h.csrf(clinic_a.get("/clinic/listing").get_data(as_text=True))}
+    )
+    owner = login(clinic_a, h, email, h.password)
+    assert owner.status_code == 302 and clinic_a.get("/clinic/listing").status_code == 200
+
+
+def test_signing_out_ends_the_session_on_the_server(clinic_app, clinic_a, h):
+    """A copy of the cookie taken before sign-out does not work after it; the cookie carries
+    nothing derived from the password hash."""
+    import base64
+    import json
+    import zlib
+
+    from sqlalchemy import select as sql_select
+
+    from registry.models import Account
+
+    cookie = clinic_a.get_cookie("session").value
+    payload = cookie.lstrip(".").split(".")[0]  # a leading "." means zlib-compressed
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    data = json.loads(zlib.decompress(raw) if cookie.startswith(".") else raw)
+    with Session(clinic_app.extensions["store"]) as db:
+        password_hash = db.scalar(
+            sql_select(Account.password_hash).where(Account.email == "owner@clinic-a.test")
+        )
+    assert "_user_id" in data and password_hash[-16:] not in json.dumps(data)
+
+    thief = clinic_app.test_client()
+    thief.set_cookie("session", cookie)
+    assert thief.get("/clinic/listing").status_code == 200
+    token = h.csrf(clinic_a.get("/clinic/listing").get_data(as_text=True))
+    assert clinic_a.post("/clinic/logout", data={"csrf_token": token}).status_code == 302
+    assert thief.get("/clinic/listing").status_code == 302  # to the sign-in page
 
 
 def test_session_cookie_is_httponly_samesite_and_secure_over_https(clinic_app, h):
