@@ -57,7 +57,7 @@ load: es ## Load the fixtures into the store and the index
 	$(PY) -m indexer articles
 
 run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
-	$(VENV)/bin/gunicorn 'directory:create_app()'
+	DIRECTORY_PUBLIC_URL=$${DIRECTORY_PUBLIC_URL:-http://127.0.0.1:8000} $(VENV)/bin/gunicorn 'directory:create_app()'
 
 test: es $(ASSETS) browser pg ## Run the whole suite against a real node: SQLite store, then PostgreSQL
 	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)

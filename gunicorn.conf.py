@@ -14,8 +14,14 @@ better tail: sync. Set GUNICORN_THREADS to change it.
 import contextlib
 import ctypes
 import gc
+import logging
 import multiprocessing
 import os
+import re
+
+from gunicorn.config import ControlSocket
+from gunicorn.http import wsgi
+from gunicorn.workers.sync import SyncWorker
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
@@ -25,6 +31,63 @@ preload_app = True
 accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
+
+# Client addresses and schemes from proxies are the app's business (DIRECTORY_TRUSTED_PROXIES,
+# werkzeug's ProxyFix): gunicorn's own trust of X-Forwarded-* from 127.0.0.1 is turned off, so
+# there is one rule, written down in one place.
+forwarded_allow_ips = ""
+secure_scheme_headers = {}
+
+# Each instance gets its own control socket (gunicorn's default is one path per user), so
+# stopping one instance does not remove another's socket on the same host.
+control_socket = os.environ.get(
+    "GUNICORN_CONTROL_SOCKET",
+    os.path.join(
+        os.path.dirname(ControlSocket.default), f"gunicorn-{re.sub(r'[^A-Za-z0-9.-]+', '-', bind)}.ctl"
+    ),
+)
+
+# A client that stops sending half-way through its request frees its worker after this many
+# seconds (a sync worker otherwise waits for it until `timeout` kills the worker). Clients that
+# trickle bytes slowly need a buffering proxy in front (see README, Deploying safely).
+READ_TIMEOUT = float(os.environ.get("GUNICORN_READ_TIMEOUT", "10"))
+
+
+class _SlowClientNote(logging.Filter):
+    """A client that timed out is a one-line note in the log, not a traceback."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], TimeoutError):
+            record.msg, record.args, record.exc_info, record.levelno = (
+                f"client too slow: dropped after {READ_TIMEOUT:.0f} s without data",
+                (),
+                None,
+                logging.INFO,
+            )
+            record.levelname = "INFO"
+        return True
+
+
+class ReadTimeoutSyncWorker(SyncWorker):
+    """The sync worker, with a read timeout on each client's socket."""
+
+    def init_process(self) -> None:
+        self.log.error_log.addFilter(_SlowClientNote())
+        super().init_process()
+
+    def handle(self, listener, client, addr) -> None:
+        client.settimeout(READ_TIMEOUT)
+        super().handle(listener, client, addr)
+
+
+worker_class = ReadTimeoutSyncWorker if threads == 1 else "gthread"
+
+# No `Server: gunicorn` banner: gunicorn has no setting for it, so its default headers go
+# through this filter.
+_default_headers = wsgi.Response.default_headers
+wsgi.Response.default_headers = lambda self: [
+    h for h in _default_headers(self) if not h.lower().startswith("server:")
+]
 
 
 def when_ready(server):

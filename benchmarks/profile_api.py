@@ -51,7 +51,7 @@ def profile_api(
     from directory import create_app, ratelimit
     from registry import partners
 
-    app = create_app({"SETTINGS": settings})
+    app = create_app({"SETTINGS": settings, "PUBLIC_URL": "http://127.0.0.1:8000"})
     web = app.test_client()
     es = app.extensions["elasticsearch"]
     headers = {"X-API-Key": api_key}

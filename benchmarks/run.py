@@ -474,6 +474,7 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
         "DIRECTORY_INDEX": alias,
         "DATABASE_URL": f"sqlite:///{store_path}",
         "GEOCODER": "offline",
+        "DIRECTORY_PUBLIC_URL": "http://127.0.0.1:8000",
     }
     if not args.keep:
         cleanup.append(lambda: es_index.delete_alias_and_indices(es, alias))

@@ -7,6 +7,7 @@ A pure library: no Flask here. A route hands `process_upload` the upload's strea
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 import secrets
@@ -20,6 +21,11 @@ from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
+# Decoded pixels one upload may hold in memory (Pillow keeps most modes at 4 bytes a pixel).
+# A JPEG larger than that is decoded at 1/2, 1/4 or 1/8 scale straight from the file; other
+# formats must fit as they are. Without it a 155 KB PNG of 40 megapixels took 616 MiB.
+DECODE_BUDGET = 64 * 1024 * 1024
+MAX_SIDE = 4000  # stored photos are at most this many pixels on their long side
 THUMB_SIZE = (480, 480)
 ACCEPTED = {"JPEG", "PNG", "WEBP"}
 
@@ -57,8 +63,11 @@ def process_upload(
     """Check an uploaded image and re-encode it without metadata, with a thumbnail."""
     data = _read_limited(stream, max_bytes)
     with _open(data, max_pixels) as image:
+        _within_budget(image)
         try:
             image.load()
+            if max(image.size) > MAX_SIDE:
+                image.thumbnail((MAX_SIDE, MAX_SIDE), Image.Resampling.LANCZOS)  # before any copy
         except Image.DecompressionBombError as err:
             raise PhotoError(_too_many_pixels(image.size, max_pixels)) from err
         except _DECODE_ERRORS as err:
@@ -138,6 +147,26 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
         image.close()
         raise PhotoError(_too_many_pixels(image.size, max_pixels))
     return image
+
+
+def _within_budget(image: Image.Image) -> None:
+    """Before decoding: make a large JPEG decode at a reduced scale, refuse what would not fit
+    DECODE_BUDGET."""
+    if image.format in ("JPEG", "MPO") and max(image.size) > MAX_SIDE:
+        # draft() picks the smallest scale at least as large as asked: half of what fits
+        # MAX_SIDE, so the decoded image is between that and MAX_SIDE (then resized to fit).
+        half = MAX_SIDE / max(image.size) / 2
+        image.draft(image.mode, (math.ceil(image.width * half), math.ceil(image.height * half)))
+    width, height = image.size
+    if width * height * _BYTES_PER_PIXEL.get(image.mode, 4) > DECODE_BUDGET:
+        most = DECODE_BUDGET // _BYTES_PER_PIXEL.get(image.mode, 4) / 1_000_000
+        raise PhotoError(
+            f"The image is {width}×{height} pixels, too many to process in this format: "
+            f"send it as a JPEG, or resize it to at most {most:.0f} megapixels."
+        )
+
+
+_BYTES_PER_PIXEL = {"1": 1, "L": 1, "P": 1, "I;16": 2, "I;16B": 2, "I;16L": 2}
 
 
 def _clean_copy(image: Image.Image) -> Image.Image:

@@ -24,9 +24,11 @@ from registry.settings import Settings
 
 # Apps made by tests index changes synchronously; no background outbox threads outliving a test.
 os.environ.setdefault("DIRECTORY_OUTBOX_WORKER", "false")
+# Where the apps under test say they live (directory.safety: absolute URLs are built for it).
+PUBLIC_URL = "http://localhost"
+os.environ.setdefault("DIRECTORY_PUBLIC_URL", PUBLIC_URL)
 
 ROOT = Path(__file__).resolve().parent.parent
-PUBLIC_URL = "http://localhost"  # where the apps under test say they live (DIRECTORY_PUBLIC_URL)
 FIXTURES = ROOT / "fixtures"
 
 
@@ -114,7 +116,7 @@ def geocoder():
 
 @pytest.fixture
 def app(settings: Settings):
-    return create_app({"SETTINGS": settings, "TESTING": True, "PUBLIC_URL": PUBLIC_URL})
+    return create_app({"SETTINGS": settings, "TESTING": True})
 
 
 @pytest.fixture
@@ -159,7 +161,7 @@ def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factor
 
 @pytest.fixture
 def directory_app(directory_settings: Settings):
-    app = create_app({"SETTINGS": directory_settings, "TESTING": True, "PUBLIC_URL": PUBLIC_URL})
+    app = create_app({"SETTINGS": directory_settings, "TESTING": True})
     ratelimits.clear(app.extensions["store"])  # each test starts with fresh rate-limit windows
     return app
 

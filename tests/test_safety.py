@@ -64,7 +64,8 @@ def test_absolute_urls_come_from_the_public_url_never_the_host_header(proxied):
     assert "evil.example" not in page and 'content="https://directory.example.org/learn/"' in page
 
 
-def test_the_public_url_is_required_outside_debug_and_tests(directory_settings):
+def test_the_public_url_is_required_outside_debug_and_tests(directory_settings, monkeypatch):
+    monkeypatch.delenv("DIRECTORY_PUBLIC_URL")
     with pytest.raises(RuntimeError, match="DIRECTORY_PUBLIC_URL"):
         create_app({"SETTINGS": directory_settings})
     with pytest.raises(RuntimeError, match="like https://"):

@@ -433,3 +433,34 @@ def test_processed_photo_is_frozen(photo):
     with pytest.raises(AttributeError):
         photo.width = 1
     assert isinstance(photo, ProcessedPhoto)
+
+
+# --- memory ---------------------------------------------------------------------------------------
+
+
+def peak_rss_mib(code: str) -> float:
+    """Peak resident memory of a fresh Python that runs `code` after importing the photo library."""
+    import subprocess
+    import sys
+
+    script = f"import io, resource\nfrom directory.photos import *\n{code}\n"
+    script += "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    return float(out.stdout.split()[-1])
+
+
+def test_a_40_megapixel_image_is_processed_within_a_bounded_memory(tmp_path):
+    """39.9 MP: a JPEG is decoded at a reduced scale, a PNG is refused before decoding; neither
+    takes more than a bounded amount of memory (it was 616 MiB for a 155 KB PNG)."""
+    jpeg, png = tmp_path / "big.jpg", tmp_path / "big.png"
+    size = (7300, 5460)  # 39.9 megapixels
+    Image.new("RGB", size, "gray").save(jpeg, "JPEG", quality=50)
+    Image.new("RGB", size, (200, 100, 50)).save(png, "PNG", compress_level=1)
+    baseline = peak_rss_mib("")
+    used = peak_rss_mib(
+        f"p = process_upload(open({str(jpeg)!r}, 'rb'))\nassert max(p.width, p.height) <= MAX_SIDE"
+    )
+    assert used - baseline < 160, f"{used - baseline:.0f} MiB for a 40 MP JPEG"
+    attempt = f"try:\n    process_upload(open({str(png)!r}, 'rb'))\n"
+    refused = peak_rss_mib(attempt + "except PhotoError as e:\n    assert 'JPEG' in str(e)")
+    assert refused - baseline < 40

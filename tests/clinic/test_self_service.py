@@ -6,7 +6,7 @@ from urllib.parse import urlparse
 
 import pytest
 from PIL import Image
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from directory import create_app
@@ -507,3 +507,25 @@ def test_a_change_search_refuses_is_told_to_the_clinic_and_the_administrator(
     saved = save(clinic_a, h, {"name": "Accepted By Search"})
     assert "updated in search" in clinic_a.get(saved.headers["Location"]).get_data(as_text=True)
     assert "Listings search refused (0)" in admin.get("/admin/").get_data(as_text=True)
+
+
+def test_one_save_cannot_flood_the_admin_queue_which_is_paged(clinic_app, clinic_a, admin, h):
+    """3,000 credential rows in one save are refused (at most MAX_CREDENTIALS a listing); the
+    claims a listing may make come to the administrator a page at a time."""
+    from registry.schema import MAX_CREDENTIALS
+
+    rows = {f"certifications-{n}-code": "registered-nurse" for n in range(3000)}
+    rows |= {f"certifications-{n}-number": f"RN-{n}" for n in range(3000)}
+    flood = save(clinic_a, h, rows)
+    assert flood.status_code == 400 and f"at most {MAX_CREDENTIALS}" in flood.get_data(as_text=True)
+    with Session(clinic_app.extensions["store"]) as db:
+        assert db.scalar(select(func.count()).select_from(CredentialClaim)) == 0
+
+    for batch in range(3):  # 60 claims, from 3 saves of 20 new credentials each
+        rows = {f"certifications-{n}-code": "registered-nurse" for n in range(MAX_CREDENTIALS)}
+        rows |= {f"certifications-{n}-number": f"RN-{batch}-{n}" for n in range(MAX_CREDENTIALS)}
+        assert save(clinic_a, h, rows).status_code == 302
+    first = admin.get("/admin/").get_data(as_text=True)
+    assert "Credential claims (60)" in first and "Page 1 of 3" in first and first.count("RN-") == 25
+    last = admin.get("/admin/?claims_page=3").get_data(as_text=True)
+    assert "Page 3 of 3" in last and last.count("RN-") == 10
