@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http
+
 from elasticsearch import ApiError, TransportError
 from flask import Flask
 from flask_smorest import Api
@@ -23,10 +25,27 @@ API_CONFIG = {
 
 
 class DirectoryApi(Api):
-    """flask-smorest's Api, minus its app-wide JSON error handler (pages want HTML errors)."""
+    """flask-smorest's Api, minus its app-wide JSON error handler (pages want HTML errors), with
+    its documented error responses as the API sends them: problem+json (directory.problems)."""
 
     def _register_error_handlers(self):
         pass
+
+    def _register_responses(self):
+        from flask_smorest.spec import prepare_response
+
+        from directory.api.schemas import Problem
+        from directory.problems import PROBLEM_TYPE
+
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 200 and status not in (204, 304):
+                response["schema"] = Problem
+            prepare_response(response, self.spec, PROBLEM_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        response = {"description": "An error, as an RFC 9457 problem document", "schema": Problem}
+        prepare_response(response, self.spec, PROBLEM_TYPE)
+        self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
 
 def create_app(config: dict | None = None) -> Flask:

@@ -13,7 +13,7 @@ from directory.api import blp
 from directory.api import schemas as s
 from directory.context import es, search_providers, settings, store
 from directory.listing import provider_detail
-from directory.problems import problem
+from directory.problems import PROBLEM_TYPE, problem
 from directory.search import SearchQuery
 from directory.search.args import SearchArgs
 from directory.search.core import suggest
@@ -39,8 +39,15 @@ def profile_url(slug: str) -> str:
 class Providers(MethodView):
     @blp.arguments(SearchArgs(), location="query", as_kwargs=False)
     @blp.response(200, s.SearchResponse)
-    @blp.alt_response(400, schema=s.Problem, description="A parameter is invalid or the place is unknown.")
-    @blp.alt_response(503, schema=s.Problem, description="The search engine is unavailable.")
+    @blp.alt_response(
+        400,
+        schema=s.Problem,
+        content_type=PROBLEM_TYPE,
+        description="A parameter is invalid or the place is unknown.",
+    )
+    @blp.alt_response(
+        503, schema=s.Problem, content_type=PROBLEM_TYPE, description="The search engine is unavailable."
+    )
     def get(self, query: SearchQuery):
         """Search providers near a place, in a map area, or by text and filters."""
         results = search_providers(query)
@@ -62,7 +69,9 @@ class Providers(MethodView):
 class Provider(MethodView):
     @blp.arguments(s.ReviewArgs(), location="query")
     @blp.response(200, s.ProviderDetail)
-    @blp.alt_response(404, schema=s.Problem, description="No provider has this id.")
+    @blp.alt_response(
+        404, schema=s.Problem, content_type=PROBLEM_TYPE, description="No provider has this id."
+    )
     def get(self, args: dict, provider_id: str):
         """One provider's full listing from the system of record, with reviews paginated."""
         detail = provider_detail(store(), provider_id, **args)
