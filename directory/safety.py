@@ -86,7 +86,6 @@ def init_app(app: Flask) -> None:
     app.config["PUBLIC_URL"] = public_url(app)
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
         app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
-    csp = content_security_policy(app)
 
     @app.before_request
     def upload_limit() -> None:
@@ -104,7 +103,7 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
-        set_security_headers(response, csp)
+        set_security_headers(response, content_security_policy(app))  # TILE_URL may change in tests
         return response
 
     @app.template_global()

@@ -15,7 +15,6 @@ from registry import listings, outbox, vocabulary
 from registry.db import now
 from registry.models import AuditEntry, CredentialClaim, ListingReport
 
-
 PAGE_SIZE = 25
 
 
