@@ -70,18 +70,24 @@ def done(session: Session, entries: list[OutboxEntry], clinic_ids: set[str]) -> 
     )
 
 
+def _readable(error: str) -> str:
+    """The error as stored and shown: it may quote the refused text, NUL included, which
+    PostgreSQL does not store; such characters are written as escapes."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode() for ch in error)[:500]
+
+
 def failed(session: Session, entries: list[OutboxEntry], error: str) -> None:
     """Elasticsearch could not be reached: keep the rows due for the next try, with the error."""
     for entry in entries:
         entry.attempts += 1
-        entry.last_error = error[:500]
+        entry.last_error = _readable(error)
 
 
 def refused(session: Session, entries: list[OutboxEntry], errors: dict[str, str]) -> None:
     """Elasticsearch refused these listings' documents: record why and back off."""
     for entry in entries:
         entry.attempts += 1
-        entry.last_error = errors[entry.clinic_id][:500]
+        entry.last_error = _readable(errors[entry.clinic_id])
         entry.next_attempt_at = now() + min(RETRY_FIRST * 2 ** (entry.attempts - 1), RETRY_MOST)
 
 
