@@ -61,7 +61,7 @@ run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
 
 test: es $(ASSETS) browser pg ## Run the whole suite against a real node: SQLite store, then PostgreSQL
 	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)
-	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser and not cluster" $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser and not cluster and not once" $(PYTEST_ARGS)
 
 # The shape of docker-compose.yml's cluster profile (tests/cluster/conftest.py): the client given
 # the three nodes' URLs, indices of three shards and one replica, the store on PostgreSQL.

@@ -13,6 +13,8 @@ from schemathesis import checks
 from directory import create_app
 from registry import partners
 
+pytestmark = pytest.mark.once
+
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "100"))
 # What the issue asks: no 5xx, and every answer as documented. (Not "every schema-valid request
 # is accepted": a document cannot say that a bbox needs four numbers or a place must exist.)

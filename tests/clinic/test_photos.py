@@ -449,6 +449,7 @@ def peak_rss_mib(code: str) -> float:
     return float(out.stdout.split()[-1])
 
 
+@pytest.mark.once
 def test_a_40_megapixel_image_is_processed_within_a_bounded_memory(tmp_path):
     """39.9 MP: a JPEG is decoded at a reduced scale, a PNG is refused before decoding; neither
     takes more than a bounded amount of memory (it was 616 MiB for a 155 KB PNG)."""
