@@ -1,5 +1,6 @@
 """The pages under their Content-Security-Policy (directory/safety.py), enforced as for visitors:
-the scripts, the map and the JSON-LD work, and the browser reports no violation."""
+the scripts, the map, the search's interpreted heading and the JSON-LD work, and the browser
+reports no violation."""
 
 import pytest
 
@@ -23,6 +24,15 @@ def test_search_map_profile_and_articles_work_under_the_policy(browser, live_ser
     page.locator("#map .leaflet-marker-icon").first.wait_for()
     assert page.locator('script[type="application/ld+json"]').count() >= 1
     page.screenshot(path=str(artifacts / "csp-profile-desktop.png"))
+    # What the search understood: the heading, the place used, Did you mean and the way out.
+    page.goto(live_server + "/search?q=microneedling+portland")
+    assert page.locator("h1").inner_text() == "Microneedling providers near Portland, OR"
+    assert page.locator(".understood a", has_text="Portland, ME").count() == 1
+    page.locator("#map .leaflet-marker-icon, #map .marker-cluster").first.wait_for()
+    page.locator("#q").fill("votox")
+    page.locator("#q").press("Enter")  # the search form's script, then the typo said
+    page.locator(".understood", has_text="you typed “votox”").wait_for()
+    page.screenshot(path=str(artifacts / "csp-search-understood-desktop.png"))
     for path in ("/", "/learn/what-is-microneedling", "/api/v1/docs", "/clinic/login"):
         page.goto(live_server + path)
         page.wait_for_load_state("load")
