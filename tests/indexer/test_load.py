@@ -69,24 +69,43 @@ def test_cli_exit_status_tells_all_loaded_from_some_rejected(settings, tmp_path)
     assert "rejected 0" in good.stderr
 
 
-def test_cli_exit_status_tells_unreachable_and_crashed_apart(settings):
-    """2: the node cannot be reached (or a usage error); 3: the command itself failed."""
+def test_cli_exit_status_2_when_unreachable_or_elasticsearch_fails(settings):
+    """2: the node cannot be reached, or Elasticsearch fails during the command (a usage error too)."""
     env = {**os.environ, "DATABASE_URL": settings.database_url, "DIRECTORY_INDEX": settings.index}
     cmd = [sys.executable, "-m", "indexer", "load", "--no-progress", str(MALFORMED)]
     down = subprocess.run(
         cmd, env={**env, "ELASTICSEARCH_URL": "http://127.0.0.1:9"}, capture_output=True, text=True, cwd=ROOT
     )
     assert down.returncode == 2, down.stderr
-    # An index name Elasticsearch refuses makes the build fail: not the feed's fault, not "rejected".
-    crash = subprocess.run(
+    # An index name Elasticsearch refuses fails the build: not the feed's fault, not "rejected";
+    # Elasticsearch failing during the command is said in one message, without a traceback.
+    refused = subprocess.run(
         cmd,
         env={**env, "ELASTICSEARCH_URL": settings.elasticsearch_url, "DIRECTORY_INDEX": "Not_A_Valid_Name"},
         capture_output=True,
         text=True,
         cwd=ROOT,
     )
-    assert crash.returncode == 3, crash.stderr
-    assert "crashed" in crash.stderr.splitlines()[-1]
+    assert refused.returncode == 2, refused.stderr
+    assert "Elasticsearch failed during load" in refused.stderr and "Traceback" not in refused.stderr
+
+
+def test_cli_exit_status_3_when_the_command_itself_crashes(settings, monkeypatch, capsys):
+    from indexer import __main__ as cli
+    from indexer import load
+
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("ELASTICSEARCH_URL", settings.elasticsearch_url)
+    monkeypatch.setenv("DIRECTORY_INDEX", settings.index)
+
+    def bug(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(load, "load_files", bug)
+    assert cli.main(["load", "--no-progress", str(MALFORMED)]) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" in err and "KeyError: 'a bug'" in err
+    assert "crashed" in err.splitlines()[-1]
 
 
 def test_records_without_location_are_geocoded_from_their_address(es, alias, engine, geocoder, tmp_path):

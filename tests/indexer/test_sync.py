@@ -43,9 +43,10 @@ def test_refused_documents_back_off_and_every_other_edit_is_indexed(engine, es, 
             engine, cid, {**base, "id": cid, "name": name}, version=version, actor="t", source="feed"
         )
 
-    # Three listings stored before the text rule held, with a NUL in the name: the index refuses them.
+    # Three listings stored before the schema's caps held, each name one term longer than
+    # Elasticsearch's keyword limit (32,766 bytes, the name's sort key): the index refuses them.
     for cid in ids[:3]:
-        edit(cid, "Poisoned\u0000Name")
+        edit(cid, "Poisoned" * 5000)
     edit("c-3", "Edited Clinic Three")
     result = drain(engine, es, alias, batch=2)  # the poisoned rows alone fill the first batches
     assert set(result.refused) == {"c-0", "c-1", "c-2"}
@@ -71,3 +72,9 @@ def test_refused_documents_back_off_and_every_other_edit_is_indexed(engine, es, 
     drain(engine, es, alias, batch=2)
     assert es.get(index=alias, id="c-0")["_source"]["name"] == "Repaired Clinic"
     assert outbox.refusal_of(engine, "c-0") is None and moderation.refusals(engine).total == 2
+
+
+def test_a_stored_error_escapes_what_postgresql_cannot_hold():
+    """Elasticsearch quotes refused text in its errors, NUL included; PostgreSQL stores no NUL."""
+    assert outbox._readable("bad value [Glow\x00Clinic]\n") == "bad value [Glow\\x00Clinic]\\n"
+    assert len(outbox._readable("x" * 2000)) == 500
