@@ -68,7 +68,21 @@ def create_app(config: dict | None = None) -> Flask:
     )
     places.use_cache(settings.gazetteer_cache)  # query understanding shares the gazetteer
 
-    from directory import clinic, health, learn, pages, partners, present, problems, ratelimit, site
+    from directory import (
+        clinic,
+        consultations,
+        counting,
+        health,
+        learn,
+        pages,
+        partners,
+        present,
+        privacy,
+        problems,
+        ratelimit,
+        review_pages,
+        site,
+    )
     from directory.api import blp as api_blueprint
 
     api = DirectoryApi(
@@ -90,6 +104,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(site.bp)
     app.register_blueprint(learn.bp)
     present.init_app(app)
+    app.register_blueprint(consultations.bp)
+    app.register_blueprint(review_pages.bp)
+    app.register_blueprint(privacy.cli)
+    counting.init_app(app)
     clinic.init_app(app, ROOT)
     ratelimit.limit_views(app)
 

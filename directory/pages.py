@@ -15,13 +15,16 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from marshmallow import ValidationError
 
 from directory import jsonld, refine
+from directory.consultations import consultation_form
 from directory.context import geocoder, search_providers, store
+from directory.counting import count
 from directory.listing import ReviewArgs, provider_detail
 from directory.search import CursorError, PlaceNotFound, Results, SearchQuery, understand_query
 from directory.search.args import query_from_args
 from registry import photos, vocabulary
 from registry.derive import id_from_slug
 from registry.models import REPORT_KINDS
+from registry.policy import FLAG_REASONS
 
 bp = Blueprint("pages", __name__)
 
@@ -160,6 +163,7 @@ def profile(slug: str):
         return redirect(url_for("pages.profile", slug=detail["slug"]) + (f"?{query}" if query else ""), 301)
     if detail["reviews"]["page"] > detail["reviews"]["pages"]:  # past the last page: show the last
         return redirect(url_with(review_page=detail["reviews"]["pages"]) + "#reviews")
+    count(detail["id"], "view")
     url = url_for("pages.profile", slug=slug, _external=True)
     return render_template(
         "profile.html",
@@ -170,6 +174,8 @@ def profile(slug: str):
         tile_url=current_app.config.get("TILE_URL", DEFAULT_TILES),
         photos=photos.of_clinic(store(), detail["id"], published_only=True),
         report_kinds=REPORT_KINDS,
+        removal_labels=FLAG_REASONS,
+        **consultation_form(detail),
     )
 
 

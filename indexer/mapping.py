@@ -98,6 +98,8 @@ MAPPING = {
                 "average": {"type": "double"},
                 "weighted": {"type": "float"},
                 "histogram": NOT_INDEXED,
+                "verified_count": {"type": "integer"},
+                "verified_share": {"type": "float"},
             }
         },
         "search": {

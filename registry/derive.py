@@ -19,41 +19,61 @@ PRIOR_WEIGHT = 10
 
 
 class Ratings(NamedTuple):
-    """How many reviews gave one to five stars: a clinic's review aggregates, kept in the store
-    (table review_stats) so that indexing a listing never reads its reviews."""
+    """How many published reviews gave one to five stars, and how many of those were verified
+    visits: a clinic's review aggregates, kept in the store (table review_stats) so that indexing
+    a listing never reads its reviews."""
 
     one: int = 0
     two: int = 0
     three: int = 0
     four: int = 0
     five: int = 0
+    verified_one: int = 0
+    verified_two: int = 0
+    verified_three: int = 0
+    verified_four: int = 0
+    verified_five: int = 0
 
     @classmethod
     def of(cls, reviews: Iterable[dict]) -> Ratings:
+        """Feed reviews' aggregates (a feed review is never a verified visit)."""
         stars = [0] * 5
         for review in reviews:
             stars[int(review["rating"]) - 1] += 1
         return cls(*stars)
 
     @property
+    def stars(self) -> tuple[int, ...]:
+        return self[:5]
+
+    @property
     def count(self) -> int:
-        return sum(self)
+        return sum(self.stars)
 
     @property
     def total(self) -> int:
         """The sum of all ratings."""
-        return sum(stars * n for stars, n in enumerate(self, 1))
+        return sum(stars * n for stars, n in enumerate(self.stars, 1))
+
+    @property
+    def verified(self) -> Ratings:
+        """The verified visits' aggregates alone."""
+        return Ratings(*self[5:], *self[5:])
 
 
 def rating_summary(ratings: Ratings) -> dict:
-    """Count, exact mean, Bayesian-weighted score and per-star counts of a clinic's reviews."""
+    """Count, exact mean, Bayesian-weighted score and per-star counts of a clinic's reviews, and the
+    number and share of them that are verified visits."""
     count, total = ratings.count, ratings.total
+    verified = ratings.verified.count
     return {
         "count": count,
         # Unrounded, so min_rating compares against the exact mean.
         "average": total / count if count else None,
         "weighted": round((PRIOR_MEAN * PRIOR_WEIGHT + total) / (PRIOR_WEIGHT + count), 4),
-        "histogram": {str(stars): n for stars, n in enumerate(ratings, 1)},
+        "histogram": {str(stars): n for stars, n in enumerate(ratings.stars, 1)},
+        "verified_count": verified,
+        "verified_share": round(verified / count, 4) if count else None,
     }
 
 

@@ -225,13 +225,7 @@ def audit(session: Session, clinic_id: str, actor: str, source: str, action: str
 
 # --- reading --------------------------------------------------------------------------------
 
-_RATINGS = [
-    ReviewStats.stars_1,
-    ReviewStats.stars_2,
-    ReviewStats.stars_3,
-    ReviewStats.stars_4,
-    ReviewStats.stars_5,
-]
+_RATINGS = [getattr(ReviewStats, column) for column in reviews.STATS_COLUMNS[1:-1]]
 
 
 def _with_ratings(columns):
@@ -239,7 +233,7 @@ def _with_ratings(columns):
 
 
 def _ratings(row) -> Ratings:
-    return Ratings(*(n or 0 for n in row[-5:]))
+    return Ratings(*(n or 0 for n in row[-len(_RATINGS) :]))
 
 
 def get(bind: Engine | Session, clinic_id: str) -> Listing | None:

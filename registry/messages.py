@@ -65,6 +65,14 @@ MESSAGES = {
     "unknown_field": "This is not part of the record; check its spelling (field names are lowercase, like "
     "address.city).",
     "record_type": "Send the record as a JSON object.",
+    # consultation requests, reviews, responses (registry/submissions.py)
+    "too_short": "$Label must be at least {min} characters.",
+    "stars": "Choose $label: from 1 star (poor) to 5 stars (excellent).",
+    "choose": "Choose $label from the list.",
+    "month": "Enter $label as a year and month like 2026-05, no later than this month.",
+    "contact_needed": "Give an email address or a phone number, so the clinic can reach you.",
+    "consent": "Tick the box to agree that the clinic may contact you about this request.",
+    "photo_consent": "Tick the box to confirm that the photos show you and may be published.",
 }
 
 # Labels of the clinic record's fields, by path; list items use "*" ("certifications.*.code").
@@ -107,8 +115,29 @@ LABELS = {
     "reviews.*.author": "the reviewer's name",
     "reviews.*.date": "the review date",
     "reviews.*.verified": "whether the review is verified",
+    "reviews.*.source": "the site the review comes from",
     "updated_at": "the time of the last change",
 }
+# Labels of the fields of the consumers' and clinics' forms (registry/submissions.py).
+FORM_LABELS = {
+    "name": "your name",
+    "email": "your email address",
+    "phone": "your phone number",
+    "treatment": "the treatment",
+    "days": "the days",
+    "times": "the times of day",
+    "message": "your message",
+    "consent": "your agreement to be contacted",
+    "rating": "your rating",
+    "title": "the title",
+    "text": "your review",
+    "author": "the name to show",
+    "visit_month": "the month of your visit",
+    "response": "your response",
+    "reason": "the reason",
+    "note": "what is wrong",
+}
+
 # What the n-th item of a list is called, so "certifications.2.expires" reads "... of credential 3".
 ITEM_NAMES = {"certifications": "credential", "reviews": "review"}
 

@@ -56,10 +56,14 @@ class Clinic(Base):
 
 
 class Review(Base):
-    """One review of a listing, in the order its feed listed it (`position`).
+    """One review of a listing: from a partner feed (`kind` "feed", in the order its feed listed
+    it, `position`) or written here by a consumer (`kind` "verified-visit" or "confirmed").
 
-    The free text (title, text, author) is kept as JSON so that any string a feed may carry,
-    NUL characters and unpaired surrogates included, reads back exactly on SQLite and PostgreSQL.
+    The free text (title, text, author, and a feed review's `source`) is kept as JSON so that any
+    string a feed may carry, NUL characters and unpaired surrogates included, reads back exactly
+    on SQLite and PostgreSQL. Only `status` "published" reviews are shown and counted; the
+    columns after `content` belong to consumers' reviews (feed reviews leave them empty), and the
+    reviewer's email and client digests are erased after the retention period.
     """
 
     __tablename__ = "reviews"
@@ -71,14 +75,34 @@ class Review(Base):
     review_id: Mapped[str] = mapped_column(String(64))
     rating: Mapped[int] = mapped_column(Integer)
     date: Mapped[dt.date] = mapped_column(Date)
-    verified: Mapped[bool] = mapped_column(Boolean)
+    verified: Mapped[bool] = mapped_column(Boolean)  # a feed's own flag, as the feed sent it
     content: Mapped[dict] = mapped_column(JSON)
+    kind: Mapped[str] = mapped_column(String(16), default="feed")
+    status: Mapped[str] = mapped_column(String(16), default="published")
+    helpful: Mapped[int] = mapped_column(Integer, default=0)
+    treatment: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    visit_month: Mapped[str | None] = mapped_column(String(7), nullable=True)  # "2026-10"
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    # The clinic staff or administrator account signed in while the review was written, if any.
+    account_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    client_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    network_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    response: Mapped[str | None] = mapped_column(Text, nullable=True)
+    response_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    response_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
 
 
 class ReviewStats(Base):
-    """A listing's review aggregates (reviews per star), so indexing never reads the reviews.
+    """A listing's review aggregates, so indexing never reads the reviews: published reviews per
+    star, and the verified visits among them per star (`verified_1`..`verified_5`).
 
-    `changed_at` is when the reviews last changed: a review change never writes the listing row.
+    Kept incrementally by every review change (`registry.reviews`); `changed_at` is when the
+    reviews last changed: a review change never writes the listing row.
     """
 
     __tablename__ = "review_stats"
@@ -89,6 +113,11 @@ class ReviewStats(Base):
     stars_3: Mapped[int] = mapped_column(Integer, default=0)
     stars_4: Mapped[int] = mapped_column(Integer, default=0)
     stars_5: Mapped[int] = mapped_column(Integer, default=0)
+    verified_1: Mapped[int] = mapped_column(Integer, default=0)
+    verified_2: Mapped[int] = mapped_column(Integer, default=0)
+    verified_3: Mapped[int] = mapped_column(Integer, default=0)
+    verified_4: Mapped[int] = mapped_column(Integer, default=0)
+    verified_5: Mapped[int] = mapped_column(Integer, default=0)
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
@@ -177,6 +206,8 @@ class Photo(Base):
     hidden_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     hidden_by: Mapped[str | None] = mapped_column(String(254), nullable=True)
     hidden_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # A reviewer's photo belongs to the review (shown with it, once it is published).
+    review_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("reviews.id"), nullable=True)
 
     @property
     def public(self) -> bool:
@@ -269,3 +300,107 @@ class RateLimit(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[float] = mapped_column(Float)  # Unix time, as the `limits` library counts
+
+
+# --- consumers: consultation requests, review moderation, dashboard counters ------------------
+
+
+class ConsultationRequest(Base):
+    """A consumer's request for a consultation, in the clinic's inbox.
+
+    `state` goes new -> contacted -> booked -> completed, or to declined (by the clinic) or
+    withdrawn (by the consumer). The contact fields are erased (`erased_at` set) a retention
+    period after the last state change, or at once when the consumer asks; the row stays so the
+    clinic's counts stay true.
+    """
+
+    __tablename__ = "consultation_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), ForeignKey("clinics.id"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    treatment: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    preferences: Mapped[dict] = mapped_column(JSON)  # {"days": ["mon", ...], "times": ["morning", ...]}
+    name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    message: Mapped[str | None] = mapped_column(Text, nullable=True)
+    consent: Mapped[bool] = mapped_column(Boolean)
+    client_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state_changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ConsumerLink(Base):
+    """A link mailed to a consumer, kept only as the digest of its token: a request's status page
+    (`request`), an invitation to review a completed visit (`invite`, one use), a review's email
+    confirmation (`confirm`, one use) or its author's edit page (`edit`)."""
+
+    __tablename__ = "consumer_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("consultation_requests.id"), nullable=True, index=True
+    )
+    review_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("reviews.id"), nullable=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReviewDecision(Base):
+    """The moderation log: one row per decision on a consumer's review, automatic or by an
+    administrator, with its reason code (`registry.policy`). Profiles and the API count it."""
+
+    __tablename__ = "review_decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(Integer, ForeignKey("reviews.id"), index=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # publish, hold, remove
+    reason: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(254))  # "automatic checks" or an administrator
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewFlag(Base):
+    """A clinic's request that administrators check a review against the policy. The review
+    stays published meanwhile: a flag can bring a review to the queue, never take it down."""
+
+    __tablename__ = "review_flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(Integer, ForeignKey("reviews.id"), index=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), index=True)
+    reason: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str] = mapped_column(Text)
+    flagged_by: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ReviewVote(Base):
+    """One "this review was helpful" per review and client (only a digest of the client is kept)."""
+
+    __tablename__ = "review_votes"
+
+    review_id: Mapped[int] = mapped_column(Integer, ForeignKey("reviews.id"), primary_key=True)
+    voter_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class DailyCount(Base):
+    """A listing's count of one thing (profile views, contact clicks, requests) on one day (UTC),
+    written in batches by each app process (`registry.counters`)."""
+
+    __tablename__ = "daily_counts"
+
+    clinic_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -13,14 +13,15 @@ from sqlalchemy.orm import Session
 
 from registry.db import now
 from registry.listings import audit
-from registry.models import Account, Photo
+from registry.models import Account, Photo, Review
 
 PUBLIC = (Photo.consent.is_(True), Photo.hidden_at.is_(None))
 
 
 def of_clinic(engine: Engine, clinic_id: str, published_only: bool = False) -> list[Photo]:
-    """A listing's photos in their order (only those the public may see, if asked)."""
-    query = select(Photo).where(Photo.clinic_id == clinic_id)
+    """A listing's own photos in their order (only those the public may see, if asked);
+    reviewers' photos are shown with their reviews (`of_reviews`)."""
+    query = select(Photo).where(Photo.clinic_id == clinic_id, Photo.review_id.is_(None))
     if published_only:
         query = query.where(*PUBLIC)
     with Session(engine) as session:
@@ -31,7 +32,8 @@ def first_published(engine: Engine, clinic_ids: list[str]) -> dict[str, Photo]:
     """The first published photo of each of these listings (one query), for result cards."""
     if not clinic_ids:
         return {}
-    query = select(Photo).where(Photo.clinic_id.in_(clinic_ids), *PUBLIC).order_by(Photo.position, Photo.id)
+    own = (Photo.clinic_id.in_(clinic_ids), Photo.review_id.is_(None))
+    query = select(Photo).where(*own, *PUBLIC).order_by(Photo.position, Photo.id)
     first: dict[str, Photo] = {}
     with Session(engine) as session:
         for photo in session.scalars(query):
@@ -39,16 +41,34 @@ def first_published(engine: Engine, clinic_ids: list[str]) -> dict[str, Photo]:
     return first
 
 
-def by_key(engine: Engine, file_key: str) -> Photo | None:
-    """The photo stored under `file_key` (`photo.public` says whether everyone may see it)."""
+def of_reviews(engine: Engine, review_keys: list[int]) -> dict[int, list[Photo]]:
+    """{review row id: its photos in order} for the reviews among `review_keys` that have any."""
+    found: dict[int, list[Photo]] = {}
+    if not review_keys:
+        return found
     with Session(engine) as session:
-        return session.scalar(select(Photo).where(Photo.file_key == file_key))
+        query = select(Photo).where(Photo.review_id.in_(review_keys), *PUBLIC)
+        for photo in session.scalars(query.order_by(Photo.review_id, Photo.position)):
+            found.setdefault(photo.review_id, []).append(photo)
+    return found
+
+
+def by_key(engine: Engine, file_key: str) -> Photo | None:
+    """The photo stored under `file_key` (`photo.public` says whether everyone may see it); a
+    reviewer's photo only while its review is published (nobody else sees it before or after)."""
+    with Session(engine) as session:
+        photo = session.scalar(select(Photo).where(Photo.file_key == file_key))
+        if photo is not None and photo.review_id is not None:
+            if session.get(Review, photo.review_id).status != "published":
+                return None
+        return photo
 
 
 def add(engine: Engine, clinic_id: str, file_key: str, processed, caption: str, account: Account) -> None:
     """A photo after the listing's others (consent given), with its audit row."""
     with Session(engine) as session, session.begin():
-        count = len(session.scalars(select(Photo.id).where(Photo.clinic_id == clinic_id)).all())
+        own = (Photo.clinic_id == clinic_id, Photo.review_id.is_(None))
+        count = len(session.scalars(select(Photo.id).where(*own)).all())
         session.add(
             Photo(
                 clinic_id=clinic_id,

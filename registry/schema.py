@@ -19,7 +19,7 @@ from marshmallow import (
 )
 
 from registry import vocabulary
-from registry.messages import MESSAGES, describe
+from registry.messages import LABELS, MESSAGES, describe
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SPAN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-4]):[0-5]\d$")
@@ -287,6 +287,8 @@ class Review(RecordSchema):
     author = Text(100, load_default=None)
     date = Day(required=True, past=True)
     verified = YesNo(load_default=False)
+    # The site the review was first published on ("From RealSelf" on the profile); optional.
+    source = Text(100)
 
 
 class ClinicRecord(RecordSchema):
@@ -344,7 +346,7 @@ def dump_loaded(record: dict) -> dict:
 
 
 def flatten_errors(
-    messages: dict | list | str, prefix: str = "", whole: str = "_record"
+    messages: dict | list | str, prefix: str = "", whole: str = "_record", labels: dict = LABELS
 ) -> list[tuple[str, str]]:
     """Turn marshmallow's nested error dict into (field path, reason) pairs, reasons in plain words.
 
@@ -352,13 +354,13 @@ def flatten_errors(
     (labels from the message catalogue); an error about the whole input is named `whole`.
     """
     if isinstance(messages, list):
-        return [pair for m in messages for pair in flatten_errors(m, prefix, whole)]
+        return [pair for m in messages for pair in flatten_errors(m, prefix, whole, labels)]
     if not isinstance(messages, dict):
-        return [(prefix or whole, describe(prefix or whole, str(messages)))]
+        return [(prefix or whole, describe(prefix or whole, str(messages), labels))]
     out = []
     for key, value in messages.items():
         path = prefix if key == "_schema" else f"{prefix}.{key}" if prefix else str(key)
-        out += flatten_errors(value, path, whole)
+        out += flatten_errors(value, path, whole, labels)
     return out
 
 

@@ -67,4 +67,5 @@ def cors(response):
 
 
 import directory.api.articles  # noqa: E402,F401  (registers /articles)
+import directory.api.reviews  # noqa: E402,F401  (registers /providers/<id>/reviews)
 from directory.api import views  # noqa: E402,F401  (registers the routes)

@@ -28,6 +28,12 @@ class Rating(Schema):
     histogram = fields.Dict(
         keys=fields.String(), values=fields.Integer(), metadata={"description": "Reviews per star."}
     )
+    verified_count = fields.Integer(
+        metadata={"description": "Reviews written through an invitation after a completed visit."}
+    )
+    verified_share = fields.Float(
+        allow_none=True, metadata={"description": "verified_count / count (null without reviews)."}
+    )
 
 
 class Certification(Schema):
@@ -164,14 +170,40 @@ class SearchResponse(Schema):
     facets = fields.Nested(Facets, allow_none=True)
 
 
+class ReviewResponse(Schema):
+    text = fields.String()
+    date = fields.Date()
+
+
+class ReviewPhoto(Schema):
+    url = fields.Url()
+    thumbnail = fields.Url()
+
+
 class Review(Schema):
-    id = fields.String()
-    rating = fields.Integer()
+    id = fields.String(required=True)
+    rating = fields.Integer(required=True)
     title = fields.String(allow_none=True)
     text = fields.String()
     author = fields.String(allow_none=True)
-    date = fields.Date()
-    verified = fields.Boolean()
+    date = fields.Date(metadata={"description": "When it was published (feeds: as the partner dated it)."})
+    verification = fields.String(
+        metadata={
+            "description": "verified-visit: written through the invitation sent after a consultation "
+            "request the clinic marked completed; confirmed: the author confirmed their email "
+            "address; feed: from a partner site (see label)."
+        }
+    )
+    label = fields.String(metadata={"description": 'As shown: "Verified visit", "From RealSelf", ...'})
+    verified = fields.Boolean(metadata={"description": "verification == verified-visit."})
+    treatment = fields.Nested(Treatment, allow_none=True)
+    visit_month = fields.String(allow_none=True, metadata={"description": "YYYY-MM"})
+    helpful = fields.Integer(metadata={"description": "Readers who found it helpful."})
+    edited = fields.Date(allow_none=True, metadata={"description": "When its author last changed it."})
+    response = fields.Nested(
+        ReviewResponse, allow_none=True, metadata={"description": "The clinic's public response."}
+    )
+    photos = fields.List(fields.Nested(ReviewPhoto))
 
 
 class ReviewPage(Schema):
@@ -179,12 +211,32 @@ class ReviewPage(Schema):
     page = fields.Integer()
     pages = fields.Integer()
     sort = fields.String()
+    verified_only = fields.Boolean()
     items = fields.List(fields.Nested(Review))
+
+
+class RemovedCounts(Schema):
+    total = fields.Integer()
+    reasons = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class Moderation(Schema):
+    decisions = fields.Integer(metadata={"description": "Every decision recorded on this listing's reviews."})
+    by_action = fields.Dict(
+        metadata={"description": "{publish|hold|remove: {reason code: decisions}} (see /review-policy)."}
+    )
+    removed = fields.Nested(RemovedCounts)
+    held_reviews = fields.Integer(metadata={"description": "Reviews the automatic checks held for a person."})
 
 
 class ProviderDetail(ProviderSummary):
     description = fields.String()
-    reviews = fields.Nested(ReviewPage)
+    reviews = fields.Nested(
+        ReviewPage, metadata={"description": "One page; GET .../reviews pages through all of them."}
+    )
+    moderation = fields.Nested(
+        Moderation, metadata={"description": "The moderation log of its reviews, counted."}
+    )
 
 
 class SuggestArgs(Schema):

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
-import time
 from pathlib import Path
 
 from flask import Flask, request
@@ -15,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from directory import photos
+from directory.background import every
 from indexer.sync import index_pending
 from registry import accounts as registry_accounts
 from registry import outbox
@@ -72,7 +71,19 @@ def init_app(app: Flask, root: Path) -> None:
     def load_account(session_id: str) -> Account | None:
         return registry_accounts.for_session(app.extensions["store"], session_id)
 
-    from directory.clinic import access, accounts, admin, editing, photo_pages, reports, sessions  # noqa: F401
+    from directory.clinic import (  # noqa: F401  (each registers its routes)
+        access,
+        accounts,
+        admin,
+        dashboard,
+        editing,
+        inbox,
+        photo_pages,
+        reports,
+        review_queue,
+        review_replies,
+        sessions,
+    )
 
     app.register_blueprint(access.bp)  # with the routes of sessions, editing, photo_pages, reports
     app.register_blueprint(admin.bp)
@@ -84,22 +95,10 @@ def init_app(app: Flask, root: Path) -> None:
 def start_outbox_worker(app: Flask) -> None:
     """A daemon thread per process that retries queued index updates (Elasticsearch was down)."""
 
-    def run() -> None:
-        while True:
-            time.sleep(app.config.get("OUTBOX_INTERVAL", OUTBOX_INTERVAL))
-            try:
-                if outbox.pending(app.extensions["store"]):
-                    index_pending(
-                        app.extensions["store"], app.extensions["elasticsearch"], app.config["SETTINGS"].index
-                    )
-            except Exception:  # noqa: BLE001 - keep retrying; the rows stay queued
-                log.warning("outbox drain failed", exc_info=True)
+    def drain() -> None:
+        if outbox.pending(app.extensions["store"]):
+            index_pending(
+                app.extensions["store"], app.extensions["elasticsearch"], app.config["SETTINGS"].index
+            )
 
-    # Started on the first request so that gunicorn's forked workers each get their own thread.
-    started = threading.Event()
-
-    @app.before_request
-    def ensure_worker() -> None:
-        if not started.is_set():
-            started.set()
-            threading.Thread(target=run, name="outbox", daemon=True).start()
+    every(app, "outbox", app.config.get("OUTBOX_INTERVAL", OUTBOX_INTERVAL), drain)

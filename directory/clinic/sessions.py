@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import login_user, logout_user
 from marshmallow import ValidationError, validate
 
 from directory.clinic.access import bp
@@ -88,11 +88,3 @@ def set_password(token: str):
     return render_template(
         "clinic/set_password.html", invalid=False, email=holder.email, purpose=holder.purpose, error=error
     ), 400 if error else 200
-
-
-@bp.get("/clinic/")
-@login_required
-def home():
-    if current_user.is_admin:
-        return redirect(url_for("admin.queue"))
-    return redirect(url_for("clinic.listing"))

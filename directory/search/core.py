@@ -289,6 +289,9 @@ def _summary(
             "count": rating["count"],
             "weighted": round(rating["weighted"], 3),
             "histogram": rating["histogram"],
+            # Documents indexed before verified visits existed lack these until the next rebuild.
+            "verified_count": rating.get("verified_count", 0),
+            "verified_share": rating.get("verified_share"),
         },
         "certifications": [public_credential(c, today) for c in certifications],
         "treatments": [{"code": t, "name": vocabulary.treatments().get(t, t)} for t in treatments],

@@ -12,22 +12,22 @@ from sqlalchemy.orm import Session
 
 from indexer.load import load_files, rebuild_from_store
 from indexer.sync import index_pending
-from registry import listings, reviews
+from registry import consumer_reviews, listings
+from registry.consumer_reviews import Origin
 
 MALFORMED = Path(__file__).parents[2] / "fixtures" / "malformed.ndjson"
 NEW_REVIEW = {
-    "id": "during",
     "rating": 1,
     "title": None,
-    "text": "Late.",
+    "text": "Written while the index was being rebuilt.",
     "author": None,
-    "date": "2026-11-01",
 }
 
 
 def edit_during(engine, es, alias) -> tuple[dict, callable]:
     """A progress callback that, the first time, renames good-1 and reviews good-2 through the
-    registry's services, and drains both outbox rows into the alias (the old index by then)."""
+    registry's services (the review as a consumer writes one), and drains both outbox rows into
+    the alias (the old index by then)."""
     done: dict = {}
 
     def on_progress(_n: int) -> None:
@@ -38,8 +38,8 @@ def edit_during(engine, es, alias) -> tuple[dict, callable]:
             done["count"] = listings.get(session, "good-2").ratings.count
         record = {**listing.record, "name": "Renamed During The Build"}
         listings.save(engine, "good-1", record, version=str(listing.version), actor="t@test", source="clinic")
-        with Session(engine) as session, session.begin():
-            reviews.add(session, "good-2", NEW_REVIEW)
+        token = consumer_reviews.submit(engine, "good-2", NEW_REVIEW, "late@example.test", Origin())
+        assert consumer_reviews.confirm(engine, token).published
         done["drained"] = index_pending(engine, es, alias).indexed
 
     return done, on_progress

@@ -13,13 +13,25 @@ def test_one_perfect_review_does_not_outrank_two_hundred_excellent_ones():
 
 def test_rating_summary_counts_each_star():
     ratings = Ratings.of([{"rating": r} for r in (1, 3, 3, "5")])
-    assert ratings == (1, 0, 2, 0, 1) and (ratings.count, ratings.total) == (4, 12)
+    assert ratings.stars == (1, 0, 2, 0, 1) and (ratings.count, ratings.total) == (4, 12)
     summary = rating_summary(ratings)
     assert summary["count"] == 4
     assert summary["average"] == 3.0
     assert summary["histogram"] == {"1": 1, "2": 0, "3": 2, "4": 0, "5": 1}
+    assert (summary["verified_count"], summary["verified_share"]) == (0, 0.0), (
+        "feed reviews are never verified visits"
+    )
     assert rating_summary(Ratings())["average"] is None
     assert rating_summary(Ratings())["weighted"] == 3.8
+    assert rating_summary(Ratings())["verified_share"] is None
+
+
+def test_verified_visits_are_counted_beside_all_reviews():
+    ratings = Ratings(1, 0, 2, 0, 5, verified_three=1, verified_five=3)
+    summary = rating_summary(ratings)
+    assert (summary["count"], summary["verified_count"], summary["verified_share"]) == (8, 4, 0.5)
+    verified = rating_summary(ratings.verified)
+    assert (verified["count"], verified["average"], verified["verified_share"]) == (4, 4.5, 1.0)
 
 
 def test_only_verified_unexpired_certifications_are_valid():
