@@ -150,7 +150,12 @@ def confirm(token: str):
     """The link in the confirmation mail opens a page with one button (mail scanners that follow
     links do not publish anything); pressing it sends the review to the checks."""
     if request.method == "GET":
-        return private(make_response(render_template("reviews/confirm.html", token=token)))
+        review = consumer_reviews.awaiting_confirmation(store(), token)
+        if review is None:
+            return private(make_response(render_template("reviews/link_gone.html"), 404))
+        clinic = listings.get(store(), review.clinic_id).record
+        page = render_template("reviews/confirm.html", token=token, review=review, clinic=clinic)
+        return private(make_response(page))
     outcome = consumer_reviews.confirm(store(), token)
     if outcome is None:
         return private(make_response(render_template("reviews/link_gone.html"), 404))

@@ -125,6 +125,14 @@ def submit(
         return links.issue(session, "confirm", review_id=review.id)
 
 
+def awaiting_confirmation(engine: Engine, token: str) -> Review | None:
+    """The unconfirmed review a still valid confirmation link would publish (the link unused)."""
+    with Session(engine) as session:
+        link = links.find(session, token, "confirm")
+        review = session.get(Review, link.review_id) if link else None
+        return review if review is not None and review.status == UNCONFIRMED else None
+
+
 def confirm(engine: Engine, token: str) -> Outcome | None:
     """Open a confirmation link: the review goes to the checks and its author gets an edit link.
     None for an unknown, used or expired link."""

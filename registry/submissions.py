@@ -66,7 +66,7 @@ class ConsultationRequestForm(Submission):
         if not value:
             raise ValidationError(M["consent"])
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def reachable(self, data: dict, **_) -> None:
         if not data.get("email") and not data.get("phone"):
             raise ValidationError(M["contact_needed"], "email")

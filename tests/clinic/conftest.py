@@ -3,8 +3,9 @@ app on them; each test starts from that state and leaves it as it found it.
 
 After each test, every listing the test changed is saved back to its loaded record through the
 listing-edit service and indexed again, and what tests add beside listings (claims, reports,
-photos, queued index updates, rate-limit windows) is removed. Accounts stay: signing up again
-issues a new link and a new password.
+photos, consumers' reviews and requests with everything about them, daily counts, queued index
+updates, rate-limit windows) is removed, the review aggregates put back to the feed's. Accounts
+stay: signing up again issues a new link and a new password.
 """
 
 import re
@@ -24,7 +25,21 @@ from indexer.sync import index_pending
 from registry import listings, ratelimits
 from registry.db import open_store
 from registry.mail import read_mailbox
-from registry.models import Clinic, CredentialClaim, ListingReport, OutboxEntry, Photo
+from registry.models import (
+    Clinic,
+    ConsultationRequest,
+    ConsumerLink,
+    CredentialClaim,
+    DailyCount,
+    ListingReport,
+    OutboxEntry,
+    Photo,
+    Review,
+    ReviewDecision,
+    ReviewFlag,
+    ReviewStats,
+    ReviewVote,
+)
 from registry.settings import Settings
 
 MALFORMED = Path(__file__).parents[2] / "fixtures" / "malformed.ndjson"
@@ -76,8 +91,28 @@ def restore(app, loaded: dict[str, dict], versions: dict[str, int], es) -> None:
     """Put back what a test changed (see the module's docstring)."""
     engine = app.extensions["store"]
     with Session(engine) as session, session.begin():
-        for table in (CredentialClaim, ListingReport, Photo, OutboxEntry):
+        reviewed = set(session.scalars(select(Review.clinic_id).where(Review.kind != "feed")))
+        for table in (
+            CredentialClaim,
+            ListingReport,
+            Photo,
+            OutboxEntry,
+            ReviewDecision,
+            ReviewFlag,
+            ReviewVote,
+        ):
             session.execute(delete(table))
+        for table in (ConsumerLink, DailyCount):
+            session.execute(delete(table))
+        session.execute(delete(Review).where(Review.kind != "feed"))
+        session.execute(delete(ConsultationRequest))
+        for clinic_id in reviewed:  # back to the feed's aggregates, and into search
+            feed = [r.rating for r in session.scalars(select(Review).where(Review.clinic_id == clinic_id))]
+            stats = session.get(ReviewStats, clinic_id)
+            for n in range(1, 6):
+                setattr(stats, f"stars_{n}", feed.count(n))
+                setattr(stats, f"verified_{n}", 0)
+            session.add(OutboxEntry(clinic_id=clinic_id, enqueued_at=stats.changed_at, attempts=0))
         now_at = {cid: v for cid, v in session.execute(select(Clinic.id, Clinic.version))}
     for clinic_id, version in now_at.items():
         if version != versions[clinic_id]:
@@ -87,7 +122,11 @@ def restore(app, loaded: dict[str, dict], versions: dict[str, int], es) -> None:
     result = index_pending(engine, es, app.config["SETTINGS"].index)
     assert result.error is None and not result.failed
     ratelimits.clear(engine)
+    app.extensions["tally"].flush(engine)  # counts of this test, if any, then gone
+    with Session(engine) as session, session.begin():
+        session.execute(delete(DailyCount))
     shutil.rmtree(app.config["PHOTO_DIR"], ignore_errors=True)
+    shutil.rmtree(Path(app.config["SETTINGS"].mail_url.removeprefix("file://")), ignore_errors=True)
 
 
 def csrf_token(html: str) -> str:
@@ -181,13 +220,32 @@ def form_fields(html: str) -> dict:
     return fields
 
 
+def mail(app) -> list:
+    """The messages the app sent so far (the file backend's files), oldest first."""
+    return read_mailbox(Path(app.config["SETTINGS"].mail_url.removeprefix("file://")))
+
+
+def mailed_link(app, to: str, subject: str) -> str:
+    """The path of the link in the latest message to `to` whose subject contains `subject`."""
+    found = [m for m in mail(app) if m["To"] == to and subject in m["Subject"]]
+    assert found, [(m["To"], m["Subject"]) for m in mail(app)]
+    return urlparse(re.search(r"https?://\S+", found[-1].get_content()).group(0)).path
+
+
 @pytest.fixture
 def h():
-    """Helpers for tests: csrf(html), fields(html), sign_up(app, clinic_id, email), invite(...)."""
+    """Helpers for tests: csrf(html), fields(html), sign_up(app, clinic_id, email), invite(...),
+    mail(app), mailed_link(app, to, subject)."""
     from types import SimpleNamespace
 
     return SimpleNamespace(
-        csrf=csrf_token, fields=form_fields, sign_up=sign_up, invite=invite, password=PASSWORD
+        csrf=csrf_token,
+        fields=form_fields,
+        sign_up=sign_up,
+        invite=invite,
+        password=PASSWORD,
+        mail=mail,
+        mailed_link=mailed_link,
     )
 
 

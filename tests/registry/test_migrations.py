@@ -71,3 +71,23 @@ def test_an_old_store_upgrades_moving_reviews_into_their_table_and_back(database
     assert back == {r["id"]: r for r in records}
     assert [list(back[r["id"]]) for r in records] == [list(r) for r in records]  # keys in order
     engine.dispose()
+
+
+def test_downgrading_consumer_reviews_leaves_the_feeds_aggregates(engine):
+    from registry import consumer_reviews
+    from registry.consumer_reviews import Origin
+
+    [record] = old_records()[:1]
+    with Session(engine) as session, session.begin():
+        listings.upsert(session, record, source="feed")
+    written = {"rating": 1, "text": "A consumer's review that the downgrade must take away."}
+    token = consumer_reviews.submit(engine, record["id"], written, "a@x.example", Origin())
+    assert consumer_reviews.confirm(engine, token).published
+    with Session(engine) as session:
+        assert listings.get(session, record["id"]).ratings.count == len(record["reviews"]) + 1
+    alembic(engine, "downgrade", "0004")
+    stars = [f"stars_{n}" for n in range(1, 6)]
+    with engine.connect() as conn:
+        row = conn.execute(sa.text(f"SELECT {', '.join(stars)} FROM review_stats")).one()
+    assert Ratings(*row) == Ratings.of(record["reviews"])
+    alembic(engine, "upgrade", "head")

@@ -51,6 +51,13 @@ def test_every_problem_is_named_by_its_field_path():
     assert errors["colour"].startswith("This is not part of the record")
 
 
+def test_a_review_with_an_invalid_id_is_reported_not_a_crash():
+    errors = errors_of(
+        {**VALID, "reviews": [{"id": "._", "rating": 3, "date": "2026-01-02", "source": "RealSelf"}]}
+    )
+    assert list(errors) == ["reviews.0.id"] and "must be 1 to 64 letters" in errors["reviews.0.id"]
+
+
 def test_hours_must_close_after_they_open():
     errors = errors_of({**VALID, "hours": {"timezone": "America/New_York", "tue": ["17:00-09:00"]}})
     assert "closes before it opens" in errors["hours.tue"]
