@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 
 from registry.models import DailyCount
 
-KINDS = {"view": "Profile views", "contact": "Contact clicks", "request": "Consultation requests"}
+KINDS = {"view": "Profile views", "contact": "Contact clicks", "request": "Requests"}
 TABLE = DailyCount.__table__
 
 

@@ -10,7 +10,7 @@ from flask_login import current_user
 from directory.clinic.admin import admin_required, bp
 from directory.context import index_changes, store
 from directory.notices import send
-from registry import review_moderation
+from registry import review_moderation, vocabulary
 from registry.policy import CHECK_REASONS, REMOVAL_REASONS, reason_label
 
 
@@ -23,6 +23,7 @@ def review_queue():
         removal=REMOVAL_REASONS,
         checks=CHECK_REASONS,
         flag_label=reason_label,
+        treatments=vocabulary.treatments(),
     )
 
 
