@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from sqlalchemy import distinct, func, select
+from sqlalchemy import distinct, func, literal, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from registry import listings, reviews
 from registry.db import now, reading
-from registry.models import Account, Review, ReviewDecision, ReviewFlag
+from registry.models import Account, Clinic, Review, ReviewDecision, ReviewFlag
 from registry.policy import AUTOMATIC, CHECKS_PASSED, REMOVAL_REASONS, WITHIN_POLICY
 from registry.review_checks import Evidence, Submission, failed_checks
 
-RECENT_TEXTS = 200  # the clinic's latest consumer reviews compared for near-duplicates
+RECENT_TEXTS = 200  # the clinic's latest consumer reviews compared for near-duplicates ...
+RECENT_WINDOW = timedelta(days=365)  # ... written in the year before
 LIVE = ("published", "held")
-CONSUMER = (reviews.VERIFIED, reviews.CONFIRMED)
 
 
 def submission(review: Review) -> Submission:
@@ -43,44 +43,50 @@ def submission(review: Review) -> Submission:
 
 
 def evidence(session: Session, review: Review) -> Evidence:
-    """The store's evidence around `review` (itself left out), the same queries for every review."""
-    others = [Review.id != review.id, Review.kind.in_(CONSUMER)]
-    at = review.created_at
+    """The store's evidence around `review` (itself left out), the same queries for every review:
+    one row of counts, the clinic's recent texts, its accounts. Each count is one index range
+    (see migration 0005), so this costs the same for a clinic with ten reviews or ten thousand."""
+    at, others, live = review.created_at, Review.id != review.id, Review.status.in_(LIVE)
 
-    def count(*where) -> int:
-        return session.scalar(select(func.count()).select_from(Review).where(*others, *where))
+    def count(*where):
+        return select(func.count()).select_from(Review).where(others, *where).scalar_subquery()
 
-    def recent(column, value, window: timedelta) -> int:
-        if value is None:
-            return 0
-        return count(column == value, Review.created_at.between(at - window, at))
+    def before(window: timedelta):
+        return Review.created_at.between(at - window, at)
 
-    texts = session.scalars(
-        select(Review.content)
-        .where(*others, Review.clinic_id == review.clinic_id, Review.status.in_(LIVE))
-        .order_by(Review.id.desc())
+    def recent(column, value, window: timedelta):
+        return count(column == value, before(window)) if value is not None else literal(0)
+
+    counts = session.execute(
+        select(
+            count(Review.fingerprint == review.fingerprint, live) if review.fingerprint else literal(0),
+            count(Review.email == review.email, Review.clinic_id == review.clinic_id, live)
+            if review.email
+            else literal(0),
+            recent(Review.client_hash, review.client_hash, timedelta(days=1)),
+            recent(Review.network_hash, review.network_hash, timedelta(hours=1)),
+            count(Review.clinic_id == review.clinic_id, before(timedelta(days=1))),
+        )
+    ).one()
+    # Feed reviews have no created_at, so this range holds only the clinic's consumer reviews.
+    texts = session.execute(
+        select(Review.content, Review.status)
+        .where(Review.clinic_id == review.clinic_id, before(RECENT_WINDOW), others)
+        .order_by(Review.created_at.desc())
         .limit(RECENT_TEXTS)
     )
-    record = listings.get(session, review.clinic_id).record
-    emails = set(session.scalars(select(Account.email).where(Account.clinic_id == review.clinic_id))) | {
-        (record.get("email") or "").lower()
-    }
+    record = session.scalar(select(Clinic.record).where(Clinic.id == review.clinic_id))
+    emails = set(session.scalars(select(Account.email).where(Account.clinic_id == review.clinic_id)))
+    emails.add((record.get("email") or "").lower())
     website = urlsplit(record.get("website") or "").hostname or ""
+    same_text, same_reviewer, client_recent, network_recent, clinic_recent = counts
     return Evidence(
-        same_text=count(Review.fingerprint == review.fingerprint, Review.status.in_(LIVE))
-        if review.fingerprint
-        else 0,
-        recent_texts=tuple(c.get("text", "") for c in texts),
-        same_reviewer=count(
-            Review.clinic_id == review.clinic_id, Review.email == review.email, Review.status.in_(LIVE)
-        )
-        if review.email
-        else 0,
-        client_recent=recent(Review.client_hash, review.client_hash, timedelta(days=1)),
-        network_recent=recent(Review.network_hash, review.network_hash, timedelta(hours=1)),
-        clinic_recent=count(
-            Review.clinic_id == review.clinic_id, Review.created_at.between(at - timedelta(days=1), at)
-        ),
+        same_text=same_text,
+        recent_texts=tuple(content.get("text", "") for content, status in texts if status in LIVE),
+        same_reviewer=same_reviewer,
+        client_recent=client_recent,
+        network_recent=network_recent,
+        clinic_recent=clinic_recent,
         clinic_emails=frozenset(e for e in emails if e),
         clinic_domains=frozenset({website.removeprefix("www.")} - {""}),
     )

@@ -529,6 +529,88 @@ def generate(count: int, seed: int = 42, *, reviews: tuple[int, int] = (0, 60)) 
         yield maker.clinic(f"syn-{i:07d}", pool[bisect(cum, random() * total)], reviews)
 
 
+# --- Reviews at store scale (the review-store benchmark) -------------------------------------------
+
+REVIEW_COLUMNS = (
+    "clinic_id", "position", "review_id", "rating", "date", "verified", "content", "kind", "status",
+    "helpful", "treatment", "visit_month", "created_at", "changed_at",
+)  # fmt: skip
+# Shares among reviews: from partner feeds, then consumers' verified visits and confirmed reviewers.
+KIND_SHARES = (("feed", 0.80), ("verified-visit", 0.15), ("confirmed", 0.05))
+# Shares among consumers' reviews (feed reviews are all published).
+STATUS_SHARES = (("published", 0.95), ("held", 0.03), ("removed", 0.02))
+
+
+def _contents(rng: Random, per_rating: int = 400) -> dict[int, list[str]]:
+    """Pre-serialised review texts per rating (JSON as the store keeps it), drawn from for speed."""
+    out = {}
+    for rating in range(1, 6):
+        out[rating] = [
+            json.dumps(
+                {
+                    "title": rng.choice(TITLES[rating]),
+                    "text": " ".join(rng.sample(TEXTS[rating], 1 + int(rng.random() * 3))),
+                    "author": f"{rng.choice(FIRST_NAMES)} {rng.choice(INITIALS)}.",
+                },
+                ensure_ascii=False,
+            )
+            for _ in range(per_rating)
+        ]
+    return out
+
+
+def review_counts(clinics: int, total: int, seed: int = 42, heavy: int = 10_000) -> Iterator[int]:
+    """How many reviews each of `clinics` listings gets, about `total` in all: the first gets
+    `heavy` (the busiest clinic: what must cost no more than a quiet one), the others a
+    geometric spread with the mean that makes up the rest (most have a few, some hundreds)."""
+    rng = Random(seed)
+    heavy = min(heavy, total)
+    mean = (total - heavy) / max(1, clinics - 1)
+    yield heavy
+    for _ in range(clinics - 1):
+        yield int(rng.expovariate(1 / mean)) if mean > 0 else 0
+
+
+def store_reviews(clinic_id: str, count: int, rng: Random, contents: dict[int, list[str]]) -> Iterator[tuple]:
+    """`count` reviews of one listing as rows of the store's `reviews` table (REVIEW_COLUMNS):
+    feed reviews in feed order, consumers' reviews with their kind, status, helpful votes,
+    treatment and visit month. Dates spread over five years before REFERENCE."""
+    random = rng.random
+    treatments = list(vocabulary.treatments())
+    happy = 0.55 + 0.4 * random()
+    for n in range(count):
+        day = date.fromordinal(_REF_DAY - int(random() * 1825))
+        u = random()
+        rating = 5 if u < happy else NOT_FIVE[int((u - happy) / (1 - happy) * len(NOT_FIVE))]
+        content = contents[rating][int(random() * len(contents[rating]))]
+        k = random()
+        if k < KIND_SHARES[0][1]:
+            feed = (clinic_id, n, f"{clinic_id}-r{n}", rating, day, random() < 0.9, content, "feed")
+            yield (*feed, "published", 0, None, None, None, None)
+            continue
+        kind = KIND_SHARES[1][0] if k < KIND_SHARES[0][1] + KIND_SHARES[1][1] else KIND_SHARES[2][0]
+        v = random()
+        status = "published" if v < STATUS_SHARES[0][1] else "held" if v < 0.98 else "removed"
+        stamp = datetime(day.year, day.month, day.day, 12, tzinfo=UTC) + timedelta(
+            seconds=int(random() * 36000)
+        )
+        written = (clinic_id, 0, f"pd:{clinic_id}-{n}", rating, day, kind == "verified-visit", content, kind)
+        treatment = treatments[int(random() * len(treatments))]
+        yield (*written, status, int(rng.expovariate(1.0)), treatment, day.strftime("%Y-%m"), stamp, stamp)
+
+
+def review_store(
+    clinic_ids: Iterable[str], total: int, seed: int = 42, heavy: int = 10_000
+) -> Iterator[tuple]:
+    """Rows of the `reviews` table for `clinic_ids` (in order), about `total` in all (see
+    `review_counts`), reproducible for a seed."""
+    clinic_ids = list(clinic_ids)
+    rng = Random(seed)
+    contents = _contents(rng)
+    for clinic_id, count in zip(clinic_ids, review_counts(len(clinic_ids), total, seed, heavy), strict=True):
+        yield from store_reviews(clinic_id, count, rng, contents)
+
+
 # --- The curated sample directory ---------------------------------------------------------------
 
 

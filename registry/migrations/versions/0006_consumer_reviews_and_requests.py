@@ -41,6 +41,9 @@ REVIEW_INDEXES = {
     "ix_reviews_newest": (["clinic_id", "status", "date", "review_id"], None),
     "ix_reviews_rating": (["clinic_id", "status", "rating", "date", "review_id"], None),
     "ix_reviews_helpful": (["clinic_id", "status", "helpful", "date", "review_id"], None),
+    # What the automatic checks look up around a new review (registry.review_moderation.evidence).
+    "ix_reviews_recent": (["clinic_id", "created_at"], None),
+    "ix_reviews_reviewer": (["email", "clinic_id"], "email IS NOT NULL"),
     "ix_reviews_fingerprint": (["fingerprint"], "fingerprint IS NOT NULL"),
     "ix_reviews_client": (["client_hash", "created_at"], "client_hash IS NOT NULL"),
     "ix_reviews_network": (["network_hash", "created_at"], "network_hash IS NOT NULL"),
