@@ -7,8 +7,8 @@ ESNODE := $(PY) tools/esnode.py
 ASSETS := static/vendor/leaflet/leaflet.js static/vendor/leaflet.markercluster/leaflet.markercluster.js
 
 .DEFAULT_GOAL := help
-.PHONY: help run test test-cluster es es-stop es-status cluster cluster-stop cluster-status load lint bench clean \
-	assets browser pg relevance
+.PHONY: help run test test-cluster es es-stop es-status cluster cluster-stop cluster-status load lint bench bench-reviews \
+	clean assets browser pg relevance
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -74,9 +74,12 @@ relevance: es ## Pass rates of the judged relevance set per category (tests/rele
 pg: $(STAMP) ## Start (or reuse) a throwaway local PostgreSQL server for the tests
 	$(PY) tools/pgnode.py start
 
-bench: es ## Benchmarks: API vs direct Elasticsearch (see benchmarks/README.md)
+bench: es bench-reviews ## Benchmarks: API vs direct Elasticsearch, and the review store (see benchmarks/README.md)
 	$(PY) -m pip install -q -e '.[bench]'
 	$(PY) benchmarks/run.py $(BENCH_ARGS)
+
+bench-reviews: pg ## Review store benchmark in PostgreSQL: publish a review, page a clinic's reviews
+	$(PY) benchmarks/review_store.py $(REVIEW_BENCH_ARGS)
 
 lint: $(STAMP) ## ruff check and format check
 	$(VENV)/bin/ruff check . && $(VENV)/bin/ruff format --check .

@@ -17,7 +17,9 @@ SITEMAP_CHUNK = 50_000  # the sitemap protocol's limit per file
 @bp.get("/robots.txt")
 def robots():
     sitemap_url = url_for("site.sitemap", _external=True)
-    body = f"User-agent: *\nDisallow: /api/\nDisallow: /clinic/\nDisallow: /admin/\nSitemap: {sitemap_url}\n"
+    private = ("/api/", "/clinic/", "/admin/", "/consultations/", "/reviews/")  # /reviews/: mailed links
+    rules = "".join(f"Disallow: {path}\n" for path in private)
+    body = f"User-agent: *\n{rules}Sitemap: {sitemap_url}\n"
     return Response(body, mimetype="text/plain")
 
 
@@ -35,6 +37,7 @@ def sitemap_pages():
     entries = [
         {"loc": url_for("pages.home", _external=True)},
         {"loc": url_for("pages.search_page", _external=True)},
+        {"loc": url_for("reviews.policy", _external=True)},
     ]
     entries += article_entries()
     return Response(render_template("sitemap.xml", entries=entries), mimetype="application/xml")

@@ -55,6 +55,10 @@ def _not_found(provider_id: str):
     return problem(404, "Not Found", f"No provider with id {provider_id!r}.")
 
 
+def _listing(session: Session, provider_id: str) -> listings.Listing | None:
+    return listings.get(session, provider_id) if is_valid_id(provider_id) else None
+
+
 @blp.route("/providers/<provider_id>/reviews")
 class ProviderReviews(MethodView):
     @blp.arguments(ReviewListArgs(), location="query")
@@ -65,10 +69,8 @@ class ProviderReviews(MethodView):
         """Every published review of a provider, a page at a time (follow next_cursor to the end)."""
         query = {"provider": provider_id, "sort": args["sort"], "verified_only": args["verified_only"]}
         last = cursor.decode(args["cursor"], query) if args.get("cursor") else None
-        if not is_valid_id(provider_id):
-            return _not_found(provider_id)
         with Session(store()) as session:
-            listing = listings.get(session, provider_id)
+            listing = _listing(session, provider_id)
             if listing is None:
                 return _not_found(provider_id)
             try:
@@ -96,10 +98,8 @@ class ProviderReviewSummary(MethodView):
     @blp.alt_response(404, schema=Problem, description="No provider has this id.")
     def get(self, provider_id: str):
         """A provider's review aggregates (all, and verified visits alone) and moderation counts."""
-        if not is_valid_id(provider_id):
-            return _not_found(provider_id)
         with Session(store()) as session:
-            listing = listings.get(session, provider_id)
+            listing = _listing(session, provider_id)
             if listing is None:
                 return _not_found(provider_id)
             moderation = review_moderation.counts(session, provider_id)

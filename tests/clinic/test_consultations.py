@@ -212,3 +212,11 @@ def test_every_consumer_form_refuses_a_post_without_its_csrf_token(clinic_app, h
     for path in paths:
         assert visitor.post(path, data=ANA).status_code == 400, path
     assert stored_requests(clinic_app) == 1
+
+
+def test_mailed_links_are_kept_out_of_search_engines_and_the_policy_is_in(clinic_app):
+    client = clinic_app.test_client()
+    robots = client.get("/robots.txt").get_data(as_text=True)
+    assert "Disallow: /consultations/" in robots and "Disallow: /reviews/" in robots
+    assert "/review-policy" in client.get("/sitemaps/pages.xml").get_data(as_text=True)
+    assert client.get("/review-policy").status_code == 200

@@ -122,3 +122,30 @@ def test_sample_has_the_deliberate_edge_cases(sample):
 def test_committed_fixture_matches_the_generator(sample):
     lines = CLINICS.read_text(encoding="utf-8").splitlines()
     assert [json.loads(line) for line in lines] == sample
+
+
+def test_store_reviews_are_rows_of_the_reviews_table_in_the_shares_it_promises():
+    from collections import Counter
+
+    from registry.models import Review
+    from tools.synthetic import REVIEW_COLUMNS, review_store
+
+    assert set(REVIEW_COLUMNS) <= set(Review.__table__.c.keys())
+    ids = [f"c{i}" for i in range(400)]
+    rows = list(review_store(ids, 30_000, seed=5, heavy=2_000))
+    assert rows == list(review_store(ids, 30_000, seed=5, heavy=2_000)), "reproducible"
+    assert 27_000 < len(rows) < 33_000 and all(len(r) == len(REVIEW_COLUMNS) for r in rows)
+    per_clinic = Counter(r[0] for r in rows)
+    assert per_clinic["c0"] == 2_000 and max(per_clinic[c] for c in ids[1:]) < 2_000
+    assert len({(r[0], r[2]) for r in rows}) == len(rows), "review ids are unique per listing"
+    kinds = Counter(r[7] for r in rows)
+    assert (
+        abs(kinds["feed"] / len(rows) - 0.80) < 0.02
+        and abs(kinds["verified-visit"] / len(rows) - 0.15) < 0.02
+    )
+    consumer = [r for r in rows if r[7] != "feed"]
+    assert {r[8] for r in consumer} == {"published", "held", "removed"} and {
+        r[8] for r in rows if r[7] == "feed"
+    } == {"published"}
+    assert all(r[12] is not None and r[11] == r[4].strftime("%Y-%m") for r in consumer)
+    assert {r[3] for r in rows} == {1, 2, 3, 4, 5}
