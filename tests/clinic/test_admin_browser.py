@@ -58,6 +58,8 @@ def test_invite_a_clinic_verify_its_claim_and_hide_a_photo(
         clinic.get_by_label("New password").fill(h.password)
         clinic.get_by_label("Repeat it").fill(h.password)
         clinic.get_by_role("button", name="Set password").click()
+        clinic.wait_for_url(re.compile(r"/clinic/$"))  # clinics land on their dashboard
+        clinic.get_by_role("link", name="Listing", exact=True).click()
         clinic.wait_for_url(re.compile(r"/clinic/listing"))
         free = clinic.evaluate(
             "[...document.querySelectorAll('.cert-row')].find(r => !r.querySelector('select').value).id"
