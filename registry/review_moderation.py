@@ -110,14 +110,14 @@ def check_and_publish(session: Session, review: Review) -> list[str]:
     edited by its author): publish it, or hold it for the queue. Records the decision unless
     nothing changes (an edit of a published review that still passes). Returns the checks met."""
     failed = failed_checks(submission(review), evidence(session, review))
+    if review.status == "unconfirmed":
+        review.date = now().date()  # the day its author sent it out, not the day it was typed
     if failed:
         for code in failed:
             _decide(session, review, "hold", code, AUTOMATIC)
         reviews.change(session, review, status="held")
     elif review.status != reviews.PUBLISHED:
         _decide(session, review, "publish", CHECKS_PASSED, AUTOMATIC)
-        if review.status == "unconfirmed":
-            review.date = now().date()  # the day it goes out, not the day it was typed
         reviews.change(session, review, status=reviews.PUBLISHED)
     return failed
 

@@ -22,8 +22,10 @@ from registry import db, ratelimits
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.settings import Settings
 
-# Apps made by tests index changes synchronously; no background outbox threads outliving a test.
+# Apps made by tests index changes synchronously and flush counters when a test asks; no background
+# threads (outbox, counters) outliving a test or its store.
 os.environ.setdefault("DIRECTORY_OUTBOX_WORKER", "false")
+os.environ.setdefault("DIRECTORY_COUNTER_WORKER", "false")
 # Where the apps under test say they live (directory.safety: absolute URLs are built for it).
 PUBLIC_URL = "http://localhost"
 os.environ.setdefault("DIRECTORY_PUBLIC_URL", PUBLIC_URL)

@@ -8,12 +8,14 @@ import pytest
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from directory import create_app
 from directory.api import schemas
 from directory.api.reviews import ReviewList, ReviewSummary
 from registry import consultations, consumer_reviews, listings, review_moderation, reviews
 from registry.consumer_reviews import Origin
 from registry.models import Review
 from registry.schema import ClinicRecord
+from registry.settings import Settings
 from tests.registry.test_reviews import some_reviews
 
 CLINIC = {
@@ -24,9 +26,19 @@ CLINIC = {
 }
 
 
-@pytest.fixture
-def busy(app):
-    """A listing with 300 feed reviews (many ties) and 60 of consumers' in every state."""
+@pytest.fixture(scope="module")
+def busy(es_url, fresh_store, new_alias, tmp_path_factory):
+    """A listing with 300 feed reviews (many ties) and 60 of consumers' in every state, in a store
+    of its own that the tests only read (the API reads reviews from the store, not the index)."""
+    tmp = tmp_path_factory.mktemp("busy")
+    with fresh_store(tmp) as url:
+        settings = Settings(elasticsearch_url=es_url, index=new_alias("busy"), database_url=url)
+        app = create_app({"SETTINGS": settings, "TESTING": True, "RATELIMIT_ENABLED": False})
+        yield fill(app)
+        app.extensions["store"].dispose()
+
+
+def fill(app) -> SimpleNamespace:
     engine = app.extensions["store"]
     rng = random.Random(3)
     feed = [r | {"id": f"x{i}{r['id']}"} for i in range(6) for r in some_reviews(50, i + 1)]
