@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import orjson
-from sqlalchemy import Table, and_, delete, func, or_, select, tuple_, update
+from sqlalchemy import Table, delete, func, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from registry import outbox
@@ -266,7 +266,7 @@ def page(
     lowest) or most helpful first, the newest first among equals; ties on the date by review id,
     descending."""
     query = _published(clinic_id, verified_only).order_by(*order_by(sort))
-    return [shown(r) for r in session.scalars(query.offset((number - 1) * size).limit(size))]
+    return _shown(session, query.offset((number - 1) * size).limit(size))
 
 
 def after(
@@ -278,11 +278,28 @@ def after(
     verified_only: bool = False,
 ) -> list[Shown]:
     """The `size` published reviews that follow `last` (a `Shown.cursor`) in `sort` order: a
-    keyset page, one index range however deep it is. ValueError for a `last` that is no cursor."""
-    query = _published(clinic_id, verified_only)
-    if last is not None:
-        query = query.where(_beyond(ORDERS[sort], _cursor_values(sort, last)))
-    return [shown(r) for r in session.scalars(query.order_by(*order_by(sort)).limit(size))]
+    keyset page, however deep it is. ValueError for a `last` that is no cursor.
+
+    Columns sorted the same way compare as one row value: one index range. "lowest" turns from
+    ascending (rating) to descending (date, id), which no single range expresses, so it takes
+    the rest of the current rating, then the ratings after it: two ranges of its own index.
+    """
+    query = _published(clinic_id, verified_only).order_by(*order_by(sort))
+    if last is None:
+        return _shown(session, query.limit(size))
+    order, values = ORDERS[sort], _cursor_values(sort, last)
+    turn = next((i for i, (_, descending) in enumerate(order) if descending != order[0][1]), len(order))
+    if turn == len(order):
+        return _shown(session, query.where(_beyond(order, values)).limit(size))
+    same = [column == value for (column, _), value in zip(order[:turn], values, strict=False)]
+    found = _shown(session, query.where(*same, _beyond(order[turn:], values[turn:])).limit(size))
+    if len(found) < size:
+        found += _shown(session, query.where(_beyond(order[:turn], values[:turn])).limit(size - len(found)))
+    return found
+
+
+def _shown(session: Session, query) -> list[Shown]:
+    return [shown(r) for r in session.scalars(query)]
 
 
 def _cursor_values(sort: str, last: list) -> list:
@@ -297,18 +314,11 @@ def _cursor_values(sort: str, last: list) -> list:
 
 
 def _beyond(order: list, values: list):
-    """Rows strictly after `values` in `order`: runs of columns sorted the same way compare as
-    one row value (one index range), e.g. rating > 2 OR (rating = 2 AND (date, id) < (d, i))."""
-    run = 1
-    while run < len(order) and order[run][1] == order[0][1]:
-        run += 1
-    columns = [column for column, _ in order[:run]]
-    key = tuple_(*columns) if run > 1 else columns[0]
-    value = tuple_(*values[:run]) if run > 1 else values[0]
-    strictly = key < value if order[0][1] else key > value
-    if run == len(order):
-        return strictly
-    return or_(strictly, and_(key == value, _beyond(order[run:], values[run:])))
+    """Rows strictly after `values` in `order`, whose columns all sort the same way."""
+    columns = [column for column, _ in order]
+    key = tuple_(*columns) if len(columns) > 1 else columns[0]
+    value = tuple_(*values) if len(values) > 1 else values[0]
+    return key < value if order[0][1] else key > value
 
 
 def of_listings(session: Session, ids: list[str]) -> dict[str, list[dict]]:

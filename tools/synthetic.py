@@ -568,7 +568,7 @@ def review_counts(clinics: int, total: int, seed: int = 42, heavy: int = 10_000)
     mean = (total - heavy) / max(1, clinics - 1)
     yield heavy
     for _ in range(clinics - 1):
-        yield int(rng.expovariate(1 / mean)) if mean > 0 else 0
+        yield int(rng.expovariate(1 / mean) + 0.5) if mean > 0 else 0  # rounded: the total holds
 
 
 def store_reviews(clinic_id: str, count: int, rng: Random, contents: dict[int, list[str]]) -> Iterator[tuple]:

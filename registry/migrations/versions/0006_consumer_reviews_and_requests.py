@@ -40,6 +40,11 @@ REVIEW_COLUMNS = [
 REVIEW_INDEXES = {
     "ix_reviews_newest": (["clinic_id", "status", "date", "review_id"], None),
     "ix_reviews_rating": (["clinic_id", "status", "rating", "date", "review_id"], None),
+    # lowest first, newest first among equal ratings: the directions turn, so an index of its own
+    "ix_reviews_lowest": (
+        ["clinic_id", "status", "rating", sa.text("date DESC"), sa.text("review_id DESC")],
+        None,
+    ),
     "ix_reviews_helpful": (["clinic_id", "status", "helpful", "date", "review_id"], None),
     # What the automatic checks look up around a new review (registry.review_moderation.evidence).
     "ix_reviews_recent": (["clinic_id", "created_at"], None),
