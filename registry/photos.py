@@ -58,9 +58,9 @@ def by_key(engine: Engine, file_key: str) -> Photo | None:
     reviewer's photo only while its review is published (nobody else sees it before or after)."""
     with Session(engine) as session:
         photo = session.scalar(select(Photo).where(Photo.file_key == file_key))
-        if photo is not None and photo.review_id is not None:
-            if session.get(Review, photo.review_id).status != "published":
-                return None
+        of_review = photo is not None and photo.review_id is not None
+        if of_review and session.get(Review, photo.review_id).status != "published":
+            return None
         return photo
 
 

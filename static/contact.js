@@ -4,7 +4,7 @@
   "use strict";
   var source = document.querySelector("[data-contact-beacon]");
   if (!source || !navigator.sendBeacon) return;
-  document.querySelectorAll("section.contact a").forEach(function (link) {
+  document.querySelectorAll(".contact-actions a").forEach(function (link) {
     link.addEventListener("click", function () {
       var data = new FormData();
       data.append("csrf_token", source.dataset.csrf);

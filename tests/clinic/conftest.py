@@ -220,22 +220,9 @@ def form_fields(html: str) -> dict:
     return fields
 
 
-def mail(app) -> list:
-    """The messages the app sent so far (the file backend's files), oldest first."""
-    return read_mailbox(Path(app.config["SETTINGS"].mail_url.removeprefix("file://")))
-
-
-def mailed_link(app, to: str, subject: str) -> str:
-    """The path of the link in the latest message to `to` whose subject contains `subject`."""
-    found = [m for m in mail(app) if m["To"] == to and subject in m["Subject"]]
-    assert found, [(m["To"], m["Subject"]) for m in mail(app)]
-    return urlparse(re.search(r"https?://\S+", found[-1].get_content()).group(0)).path
-
-
 @pytest.fixture
 def h():
-    """Helpers for tests: csrf(html), fields(html), sign_up(app, clinic_id, email), invite(...),
-    mail(app), mailed_link(app, to, subject)."""
+    """Helpers for tests: csrf(html), fields(html), sign_up(app, clinic_id, email), invite(...)."""
     from types import SimpleNamespace
 
     return SimpleNamespace(
@@ -244,23 +231,30 @@ def h():
         sign_up=sign_up,
         invite=invite,
         password=PASSWORD,
-        mail=mail,
-        mailed_link=mailed_link,
     )
 
 
 @pytest.fixture
 def mail(clinic_app):
-    """What the app sent, read from its file mail backend: mail.to(address) -> [message]."""
+    """What the app sent, read from its file mail backend: mail.to(address) -> [message],
+    mail.all() -> every message (with its `to`), mail.link(address, subject) -> the path of the
+    link in the latest message to `address` whose subject contains `subject`."""
     from types import SimpleNamespace
 
     folder = Path(urlsplit(clinic_app.config["SETTINGS"].mail_url).path)
 
-    def to(address: str) -> list:
+    def all() -> list:
         return [
-            SimpleNamespace(subject=m["Subject"], body=m.get_content())
+            SimpleNamespace(to=m["To"], subject=m["Subject"], body=m.get_content())
             for m in read_mailbox(folder)
-            if m["To"] == address
         ]
 
-    return SimpleNamespace(to=to)
+    def to(address: str) -> list:
+        return [m for m in all() if m.to == address]
+
+    def link(address: str, subject: str) -> str:
+        found = [m for m in to(address) if subject in m.subject]
+        assert found, [(m.to, m.subject) for m in all()]
+        return urlparse(re.search(r"https?://\S+", found[-1].body).group(0)).path
+
+    return SimpleNamespace(all=all, to=to, link=link)

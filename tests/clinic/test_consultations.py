@@ -38,21 +38,21 @@ def stored_requests(app) -> int:
         return db.scalar(select(func.count()).select_from(ConsultationRequest))
 
 
-def test_a_request_reaches_the_clinic_inbox_and_mail_and_the_consumer_follows_it(clinic_app, clinic_a, h):
+def test_a_request_reaches_the_clinic_inbox_and_mail_and_the_consumer_follows_it(
+    clinic_app, clinic_a, h, mail
+):
     resp = request_consultation(clinic_app, h)
     assert resp.status_code == 302 and resp.headers["Location"].startswith("/consultations/")
     status = clinic_app.test_client().get(resp.headers["Location"])
     assert status.status_code == 200 and "New" in status.get_data(as_text=True)
     assert status.headers["Referrer-Policy"] == "no-referrer" and "noindex" in status.headers["X-Robots-Tag"]
 
-    [to_clinic] = [m for m in h.mail(clinic_app) if m["To"] == "owner@clinic-a.test"]
-    assert to_clinic["Subject"] == "New consultation request: Microneedling (collagen induction therapy)"
-    body = to_clinic.get_content()
+    [to_clinic] = mail.to("owner@clinic-a.test")
+    assert to_clinic.subject == "New consultation request: Microneedling (collagen induction therapy)"
+    body = to_clinic.body
     assert "ana@mail.example" in body and "(919) 555-0142" in body and "Monday, Saturday" not in body
     assert "Saturday, Monday" in body and "morning" in body and "/clinic/inbox" in body
-    assert (
-        h.mailed_link(clinic_app, "ana@mail.example", "Your consultation request") == resp.headers["Location"]
-    )
+    assert mail.link("ana@mail.example", "Your consultation request") == resp.headers["Location"]
 
     inbox = clinic_a.get("/clinic/inbox").get_data(as_text=True)
     assert "Ana Díaz" in inbox and "ana@mail.example" in inbox
@@ -73,10 +73,10 @@ def test_form_errors_name_each_field_and_keep_the_input(clinic_app, h):
     assert "Enter your phone number with 7 to 20 digits" in bad.get_data(as_text=True)
 
 
-def test_a_filled_honeypot_looks_sent_but_stores_nothing(clinic_app, h):
+def test_a_filled_honeypot_looks_sent_but_stores_nothing(clinic_app, h, mail):
     resp = request_consultation(clinic_app, h, website_url="http://spam.example")
     assert resp.status_code == 200 and "Request sent" in resp.get_data(as_text=True)
-    assert stored_requests(clinic_app) == 0 and h.mail(clinic_app) == []
+    assert stored_requests(clinic_app) == 0 and mail.all() == []
 
 
 def test_requests_are_limited_per_client(clinic_app, h):
@@ -97,7 +97,7 @@ def test_withdraw_and_erase_through_the_status_link(clinic_app, clinic_a, h):
     assert visitor.get(location[:-3] + "xyz").status_code == 404
 
 
-def test_the_clinic_moves_a_request_and_completion_mails_a_one_time_invitation(clinic_app, clinic_a, h):
+def test_the_clinic_moves_a_request_and_completion_mails_a_one_time_invitation(clinic_app, clinic_a, h, mail):
     request_consultation(clinic_app, h)
     inbox = clinic_a.get("/clinic/inbox").get_data(as_text=True)
     request_id = re.search(r"/clinic/inbox/(\d+)", inbox).group(1)
@@ -113,7 +113,7 @@ def test_the_clinic_moves_a_request_and_completion_mails_a_one_time_invitation(c
     assert "That step is not possible" in clinic_a.get(back.headers["Location"]).get_data(as_text=True)
     done = clinic_a.post(f"/clinic/inbox/{request_id}", data={"csrf_token": token, "state": "completed"})
     assert "invitation to review" in clinic_a.get(done.headers["Location"]).get_data(as_text=True)
-    invitation = h.mailed_link(clinic_app, "ana@mail.example", "How was your visit")
+    invitation = mail.link("ana@mail.example", "How was your visit")
     assert clinic_app.test_client().get(invitation).status_code == 200
 
 

@@ -35,9 +35,9 @@ def write(app, h, clinic_id="good-3", client=None, files=None, **changes):
     return client.post(f"/providers/{slug}/review", data=data, content_type="multipart/form-data")
 
 
-def confirm(app, h, email="maya@mail.example"):
+def confirm(app, h, mail, email="maya@mail.example"):
     """Open the confirmation link from the mail and press the button; the page after it."""
-    path = h.mailed_link(app, email, "Confirm your review")
+    path = mail.link(email, "Confirm your review")
     client = app.test_client()
     page = client.get(path)
     assert page.status_code == 200 and "Publish my review" in page.get_data(as_text=True)
@@ -64,7 +64,7 @@ def profile(app, clinic_id="good-3", **params) -> str:
     )
 
 
-def test_an_unconfirmed_review_is_never_shown_and_a_confirmed_one_is_labelled(clinic_app, h):
+def test_an_unconfirmed_review_is_never_shown_and_a_confirmed_one_is_labelled(clinic_app, h, mail):
     before = clinic_app.test_client().get("/api/v1/providers/good-3/reviews/summary").get_json()
     resp = write(clinic_app, h)
     assert resp.status_code == 200 and "Check your email" in resp.get_data(as_text=True)
@@ -77,10 +77,10 @@ def test_an_unconfirmed_review_is_never_shown_and_a_confirmed_one_is_labelled(cl
         "weighted": round(before["rating"]["weighted"], 3),
     }
 
-    path = h.mailed_link(clinic_app, "maya@mail.example", "Confirm your review")
+    path = mail.link("maya@mail.example", "Confirm your review")
     assert clinic_app.test_client().get(path).status_code == 200  # a mail scanner's visit publishes nothing
     assert ours(clinic_app) == []
-    done = confirm(clinic_app, h)
+    done = confirm(clinic_app, h, mail)
     assert "Your review is published" in done.get_data(as_text=True)
     [mine] = ours(clinic_app)
     assert (mine["verification"], mine["label"], mine["verified"]) == (
@@ -90,7 +90,7 @@ def test_an_unconfirmed_review_is_never_shown_and_a_confirmed_one_is_labelled(cl
     )
     assert mine["treatment"]["code"] == "microneedling" and mine["visit_month"] == "2026-10"
     html = profile(clinic_app)
-    assert re.search(r'class="label confirmed">\s*Confirmed reviewer<', html) and "Smoother skin" in html
+    assert re.search(r'class="kind confirmed"[^>]*>\s*Confirmed reviewer<', html) and "Smoother skin" in html
     assert "From a partner site" in html, "feed reviews keep their source label"
     after = clinic_app.test_client().get("/api/v1/providers/good-3/reviews/summary").get_json()
     assert (
@@ -101,11 +101,11 @@ def test_an_unconfirmed_review_is_never_shown_and_a_confirmed_one_is_labelled(cl
     search = clinic_app.test_client().get("/api/v1/providers?q=Cypress").get_json()["results"][0]["rating"]
     assert search["count"] == after["rating"]["count"], "search has the new aggregates"
     assert clinic_app.test_client().post(path, data={"csrf_token": "x"}).status_code == 400
-    edit_link = h.mailed_link(clinic_app, "maya@mail.example", "is published")
+    edit_link = mail.link("maya@mail.example", "is published")
     assert "/reviews/edit/" in edit_link
 
 
-def test_review_form_errors_are_precise_and_kept(clinic_app, h):
+def test_review_form_errors_are_precise_and_kept(clinic_app, h, mail):
     resp = write(clinic_app, h, rating="", text="Too short", email="maya@", visit_month="2031-01")
     html = resp.get_data(as_text=True)
     assert resp.status_code == 400
@@ -113,13 +113,15 @@ def test_review_form_errors_are_precise_and_kept(clinic_app, h):
     assert "Your review must be at least 20 characters." in html and ">Too short</textarea>" in html
     assert "Enter your email address like name@example.com." in html
     assert "Enter the month of your visit as a year and month like 2026-05, no later than this month." in html
-    assert h.mail(clinic_app) == []
+    assert mail.all() == []
 
 
-def test_held_reviews_wait_in_a_queue_that_hides_the_rating_and_removals_are_counted_in_public(clinic_app, h):
+def test_held_reviews_wait_in_a_queue_that_hides_the_rating_and_removals_are_counted_in_public(
+    clinic_app, h, mail
+):
     admin = h.sign_up(clinic_app, None, "admin@directory.test")
     write(clinic_app, h, text=TEXT + " Book cheaper at www.needledeals.example", rating="1")
-    held = confirm(clinic_app, h).get_data(as_text=True)
+    held = confirm(clinic_app, h, mail).get_data(as_text=True)
     assert "Your review is being checked" in held and "a web link, an email address or a phone number" in held
     assert ours(clinic_app) == []
     queue = admin.get("/admin/reviews").get_data(as_text=True)
@@ -135,7 +137,7 @@ def test_held_reviews_wait_in_a_queue_that_hides_the_rating_and_removals_are_cou
         ).status_code
         == 302
     )
-    assert "removed your review under our review policy: spam" in h.mail(clinic_app)[-1].get_content()
+    assert "removed your review under our review policy: spam" in mail.all()[-1].body
 
     summary = clinic_app.test_client().get("/api/v1/providers/good-3/reviews/summary").get_json()
     with Session(clinic_app.extensions["store"]) as db:
@@ -161,11 +163,11 @@ def test_held_reviews_wait_in_a_queue_that_hides_the_rating_and_removals_are_cou
     )
 
 
-def test_the_clinic_responds_once_edits_it_and_flags_without_removing(clinic_app, h):
+def test_the_clinic_responds_once_edits_it_and_flags_without_removing(clinic_app, h, mail):
     clinic = h.sign_up(clinic_app, "good-3", "desk@cypress.test")
     admin = h.sign_up(clinic_app, None, "admin@directory.test")
     write(clinic_app, h, rating="2")
-    confirm(clinic_app, h)
+    confirm(clinic_app, h, mail)
     page = clinic.get("/clinic/reviews").get_data(as_text=True)
     key = re.search(r"/clinic/reviews/(\d+)/response", page).group(1)
     token = h.csrf(page)
@@ -200,11 +202,11 @@ def test_the_clinic_responds_once_edits_it_and_flags_without_removing(clinic_app
     assert summary["by_action"]["publish"] == {"checks-passed": 1, "within-policy": 1}
 
 
-def test_the_author_edits_and_deletes_through_the_link_and_the_numbers_follow(clinic_app, h):
+def test_the_author_edits_and_deletes_through_the_link_and_the_numbers_follow(clinic_app, h, mail):
     base = clinic_app.test_client().get("/api/v1/providers/good-3/reviews/summary").get_json()["rating"]
     write(clinic_app, h, rating="5")
-    confirm(clinic_app, h)
-    link = h.mailed_link(clinic_app, "maya@mail.example", "is published")
+    confirm(clinic_app, h, mail)
+    link = mail.link("maya@mail.example", "is published")
     author = clinic_app.test_client()
     form = author.get(link).get_data(as_text=True)
     assert 'value="5" checked' in form and "Smoother skin" in form
@@ -230,9 +232,9 @@ def test_the_author_edits_and_deletes_through_the_link_and_the_numbers_follow(cl
     assert author.get(link).status_code == 404
 
 
-def test_helpful_counts_once_per_reader_and_sorts(clinic_app, h):
+def test_helpful_counts_once_per_reader_and_sorts(clinic_app, h, mail):
     write(clinic_app, h)
-    confirm(clinic_app, h)
+    confirm(clinic_app, h, mail)
     [mine] = ours(clinic_app)
     slug = slug_of(clinic_app, "good-3")
     reader = clinic_app.test_client()
@@ -267,7 +269,7 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
-def test_a_reviewers_photos_are_public_only_once_the_review_is(clinic_app, h):
+def test_a_reviewers_photos_are_public_only_once_the_review_is(clinic_app, h, mail):
     refused = write(clinic_app, h, files={"photos": (io.BytesIO(jpeg()), "before.jpg")})
     assert (
         refused.status_code == 400
@@ -280,7 +282,7 @@ def test_a_reviewers_photos_are_public_only_once_the_review_is(clinic_app, h):
         photo = db.scalar(select(Photo).where(Photo.review_id.is_not(None)))
     src = f"/photos/{photo.file_key}.thumb.{photo.extension}"
     assert clinic_app.test_client().get(src).status_code == 404, "not before the review is published"
-    confirm(clinic_app, h)
+    confirm(clinic_app, h, mail)
     [mine] = ours(clinic_app)
     assert mine["photos"][0]["thumbnail"].endswith(src)
     assert clinic_app.test_client().get(src).status_code == 200
@@ -314,18 +316,18 @@ HOSTILE = [
 
 
 @pytest.mark.parametrize("changes", HOSTILE)
-def test_hostile_review_input_is_refused_or_escaped_never_an_error(clinic_app, h, changes):
+def test_hostile_review_input_is_refused_or_escaped_never_an_error(clinic_app, h, changes, mail):
     resp = write(clinic_app, h, **changes)
     assert resp.status_code in (200, 400), resp.status_code
     html = resp.get_data(as_text=True)
     assert "Traceback" not in html and "<script>alert(1)</script>" not in html
     if resp.status_code == 200:  # accepted: it is stored as typed and shown escaped
-        confirm(clinic_app, h)
+        confirm(clinic_app, h, mail)
         assert (
             "{{ 7 * 7 }} &lt;b&gt;bold&lt;/b&gt;" in profile(clinic_app)
             and "49" not in ours(clinic_app)[0]["title"]
         )
-    assert [m for m in h.mail(clinic_app) if "Bcc" in str(m.get("To"))] == []
+    assert [m for m in mail.all() if "Bcc" in str(m.to)] == []
 
 
 @pytest.mark.parametrize(
