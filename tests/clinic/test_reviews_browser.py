@@ -1,7 +1,8 @@
 """The two-way loop in a real browser: a consumer requests a consultation, the clinic sees it in
 its inbox and mail and marks it completed, the consumer's invitation arrives, their review is
 published as a verified visit within two seconds (profile, aggregates, search), the clinic
-responds, the consumer edits it. Screenshots (desktop and phone) go to test-artifacts/."""
+responds, the consumer edits it. Every page of the walk runs under the site's Content-Security-Policy,
+as visitors get it. Screenshots (desktop and phone) go to test-artifacts/."""
 
 import re
 import time
@@ -16,6 +17,14 @@ def fits(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
+def enforced(browser, viewport: dict, violations: list):
+    """A page under the site's Content-Security-Policy; what the browser refuses goes to `violations`."""
+    page = browser.new_context(**{**viewport, "bypass_csp": False}).new_page()
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda error: violations.append(str(error)))
+    return page
+
+
 def test_request_visit_review_respond_edit_in_the_browser(
     clinic_app, browser, serve_app, no_tiles, h, mail, viewports, artifacts, axe
 ):
@@ -27,8 +36,9 @@ def test_request_visit_review_respond_edit_in_the_browser(
     h.sign_up(clinic_app, "good-3", "desk@cypress.test")
     slug = clinic_app.test_client().get("/api/v1/providers/good-3").get_json()["slug"]
     before = clinic_app.test_client().get("/api/v1/providers/good-3/reviews/summary").get_json()["rating"]
+    violations = []
     with serve_app(clinic_app) as base:
-        consumer = browser.new_context(**viewports["desktop"]).new_page()
+        consumer = enforced(browser, viewports["desktop"], violations)
         consumer.goto(f"{base}/providers/{slug}")
         consumer.get_by_text("Request a consultation").first.click()
         consumer.get_by_label("Your name").fill("Jordan Lee")
@@ -41,14 +51,16 @@ def test_request_visit_review_respond_edit_in_the_browser(
         error = consumer.locator(".error-summary a").first
         assert error.inner_text().startswith("Tick the box"), "consent is required"
         error.click()
-        assert consumer.evaluate("document.activeElement.name") == "consent", "the link moves focus to the box"
+        assert consumer.evaluate("document.activeElement.name") == "consent", (
+            "the link moves focus to the box"
+        )
         consumer.get_by_role("checkbox", name=re.compile("may contact me")).check()
         consumer.get_by_role("button", name="Send request").click()
         consumer.wait_for_url(re.compile(r"/consultations/"))
         assert "New" in consumer.locator(".state").inner_text()
         shoot(consumer, "request-status-desktop")
 
-        clinic = browser.new_context(**viewports["desktop"]).new_page()
+        clinic = enforced(browser, viewports["desktop"], violations)
         clinic.goto(f"{base}/clinic/login")
         clinic.get_by_label("Email").fill("desk@cypress.test")
         clinic.get_by_label("Password").fill(h.password)
@@ -105,7 +117,7 @@ def test_request_visit_review_respond_edit_in_the_browser(
         clinic.wait_for_selector("text=it stays published meanwhile")
 
         h.sign_up(clinic_app, None, "admin@directory.test")
-        admin = browser.new_context(**viewports["desktop"]).new_page()
+        admin = enforced(browser, viewports["desktop"], violations)
         admin.goto(f"{base}/clinic/login")
         admin.get_by_label("Email").fill("admin@directory.test")
         admin.get_by_label("Password").fill(h.password)
@@ -134,9 +146,9 @@ def test_request_visit_review_respond_edit_in_the_browser(
         shoot(consumer, "profile-reviews-desktop")
         assert axe(consumer) == []
 
-        phone = browser.new_context(**viewports["phone"])
+        small = enforced(browser, viewports["phone"], violations)
+        phone = small.context
         phone.add_cookies(clinic.context.cookies())
-        small = phone.new_page()
         for path, name in [
             (f"/providers/{slug}", "profile-reviews-phone"),
             (f"/providers/{slug}/consultation", "request-form-phone"),
@@ -157,3 +169,4 @@ def test_request_visit_review_respond_edit_in_the_browser(
         consumer.context.close()
         clinic.context.close()
     assert urlparse(edit).path.startswith("/reviews/edit/")
+    assert violations == []

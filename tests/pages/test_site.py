@@ -104,6 +104,7 @@ def test_every_badge_links_to_how_we_verify(web):
     # A partner feed's own "verified" flag is not a verified visit (written through our invitation
     # after a completed visit): such reviews show their source, never the mark. The mark itself
     # links to the explanation (tests/clinic/test_reviews_browser.py, on a real verified visit).
-    [reviewed] = web.get("/api/v1/providers?location=Charlotte, NC&min_reviews=5&limit=1").get_json()["results"]
+    found = web.get("/api/v1/providers?location=Charlotte, NC&min_reviews=5&limit=1").get_json()
+    [reviewed] = found["results"]
     html = web.get(f"/providers/{reviewed['slug']}").get_data(as_text=True)
     assert "From a partner site" in html and "✓ Verified visit" not in html
