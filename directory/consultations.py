@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
 
+from directory.clinic.mailings import public_url
 from directory.consumers import allowed, client, is_bot, private
 from directory.context import store
 from directory.counting import count
@@ -76,9 +77,9 @@ def new(slug: str):
         return _page(record, values, errors, 429)
     created = consultations.create(store(), record["id"], data, client_hash)
     count(record["id"], "request")
-    status_url = url_for("consultations.status", token=created.status_token, _external=True)
+    status_url = public_url("consultations.status", token=created.status_token)
     req = created.request
-    inbox_url = url_for("clinic.inbox", _external=True)
+    inbox_url = public_url("clinic.inbox")
     for staff in consultations.staff_emails(store(), record["id"]) or [record.get("email")]:
         send(
             staff,

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from directory.clinic.mailings import public_url
 from directory.clinic.photo_pages import photo_store
 from directory.consumers import allowed, client, is_bot, private
 from directory.context import index_changes, store
@@ -95,9 +96,7 @@ def _done(outcome, record: dict):
     """After the checks: published (search updated now) or held; the author's edit link is mailed."""
     if outcome.published:
         index_changes()
-    edit_url = (
-        url_for("reviews.edit", token=outcome.edit_token, _external=True) if outcome.edit_token else None
-    )
+    edit_url = public_url("reviews.edit", token=outcome.edit_token) if outcome.edit_token else None
     if edit_url:
         send(
             outcome.review.email,
@@ -140,7 +139,7 @@ def write(slug: str):
     if not allowed("review", origin.client_hash) or not allowed("confirmation-mail", data["email"].lower()):
         return _too_many(record, "confirmed", values)
     token = consumer_reviews.submit(store(), record["id"], data, data["email"], origin, photos)
-    confirm_url = url_for("reviews.confirm", token=token, _external=True)
+    confirm_url = public_url("reviews.confirm", token=token)
     send(data["email"], "review_confirm", clinic=record, confirm_url=confirm_url)
     return render_template("reviews/check_email.html", clinic=record, email=data["email"])
 

@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from directory.clinic.access import admin_args, bp, target_clinic
+from directory.clinic.mailings import public_url
 from directory.context import store
 from directory.notices import send
 from registry import consultations, listings, vocabulary
@@ -55,7 +56,7 @@ def move_request(request_id: int):
     record = listings.get(store(), req.clinic_id).record
     message = f"Request from {req.name or 'a consumer'} marked {STATES[req.state].lower()}."
     if moved.invitation_token:
-        invite_url = url_for("reviews.invited", token=moved.invitation_token, _external=True)
+        invite_url = public_url("reviews.invited", token=moved.invitation_token)
         if send(req.email, "review_invitation", clinic=record, req=req, invite_url=invite_url):
             message += " We emailed them an invitation to review their visit."
     elif req.state == "declined":

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from directory.clinic.admin import admin_required, bp
+from directory.clinic.mailings import public_url
 from directory.context import index_changes, store
 from directory.notices import send
 from registry import review_moderation, vocabulary
@@ -43,7 +44,7 @@ def decide_review(key: int):
             review.email,
             "review_removed",
             reason=REMOVAL_REASONS[reason],
-            policy_url=url_for("reviews.policy", _external=True),
+            policy_url=public_url("reviews.policy"),
         )
         flash(f"Review removed ({REMOVAL_REASONS[reason][0]}).")
     else:

@@ -60,6 +60,16 @@ def test_a_request_reaches_the_clinic_inbox_and_mail_and_the_consumer_follows_it
     assert "New (1)" in inbox
 
 
+def test_mailed_links_are_built_for_the_public_address(clinic_app, clinic_a, h, mail):
+    clinic_app.config["PUBLIC_URL"] = "https://directory.example"  # the test client calls localhost
+    assert request_consultation(clinic_app, h).status_code == 302
+    [received] = mail.to("ana@mail.example")
+    [to_clinic] = mail.to("owner@clinic-a.test")
+    assert "https://directory.example/consultations/" in received.body
+    assert "https://directory.example/clinic/inbox" in to_clinic.body
+    assert "localhost" not in received.body + to_clinic.body
+
+
 def test_form_errors_name_each_field_and_keep_the_input(clinic_app, h):
     resp = request_consultation(clinic_app, h, name=" ", email="", phone="", consent="", message="Keep me")
     html = resp.get_data(as_text=True)
