@@ -45,7 +45,7 @@ def submission(review: Review) -> Submission:
 def evidence(session: Session, review: Review) -> Evidence:
     """The store's evidence around `review` (itself left out), the same queries for every review:
     one row of counts, the clinic's recent texts, its accounts. Each count is one index range
-    (see migration 0005), so this costs the same for a clinic with ten reviews or ten thousand."""
+    (see migration 0007), so this costs the same for a clinic with ten reviews or ten thousand."""
     at, others, live = review.created_at, Review.id != review.id, Review.status.in_(LIVE)
 
     def count(*where):

@@ -85,7 +85,7 @@ def test_downgrading_consumer_reviews_leaves_the_feeds_aggregates(engine):
     assert consumer_reviews.confirm(engine, token).published
     with Session(engine) as session:
         assert listings.get(session, record["id"]).ratings.count == len(record["reviews"]) + 1
-    alembic(engine, "downgrade", "0005")
+    alembic(engine, "downgrade", "0006")
     stars = [f"stars_{n}" for n in range(1, 6)]
     with engine.connect() as conn:
         row = conn.execute(sa.text(f"SELECT {', '.join(stars)} FROM review_stats")).one()

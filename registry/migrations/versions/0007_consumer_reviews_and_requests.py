@@ -1,8 +1,8 @@
 """Consumers' reviews beside feed reviews (kind, status, moderation), consultation requests,
 the links mailed to consumers, the moderation log, clinics' flags, helpful votes, daily counters.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 
 Existing reviews become published feed reviews. The paging indexes lead with the listing and
 the status, so a page of one listing's published reviews is one index range however many
@@ -13,8 +13,8 @@ as Python and SQLite do, so the index serves the tie-break of every order.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0007"
+down_revision = "0006"
 
 STARS = [f"verified_{n}" for n in range(1, 6)]
 REVIEW_COLUMNS = [
