@@ -105,7 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(learn.bp)
     present.init_app(app)
     app.register_blueprint(consultations.bp)
-    app.register_blueprint(review_pages.bp)
+    review_pages.init_app(app)
     app.register_blueprint(privacy.cli)
     counting.init_app(app)
     clinic.init_app(app, ROOT)

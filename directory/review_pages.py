@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import (
     Blueprint,
+    Flask,
     abort,
     flash,
     make_response,
@@ -21,7 +22,7 @@ from directory.clinic.photo_pages import photo_store
 from directory.consumers import allowed, client, is_bot, private
 from directory.context import index_changes, store
 from directory.notices import send
-from directory.photos import PhotoError, process_upload
+from directory.photos import MAX_BYTES, PhotoError, process_upload
 from registry import consumer_reviews, listings, vocabulary
 from registry.consumer_reviews import Origin
 from registry.derive import id_from_slug, profile_slug
@@ -33,6 +34,16 @@ bp = Blueprint("reviews", __name__)
 
 FIELDS = ("rating", "title", "text", "author", "treatment", "visit_month", "email")
 MAX_PHOTOS = 3
+# The forms that take photos accept a body as large as their photos and the form around them;
+# every other request stays under directory.safety's MAX_BODY.
+PHOTO_FORMS = ("reviews.write", "reviews.invited")
+PHOTO_FORM_LIMIT = MAX_PHOTOS * MAX_BYTES + 256 * 1024
+
+
+def init_app(app: Flask) -> None:
+    """The review pages, with their photo forms' own body limit (directory.safety)."""
+    app.register_blueprint(bp)
+    app.config.setdefault("UPLOAD_LIMITS", {}).update(dict.fromkeys(PHOTO_FORMS, PHOTO_FORM_LIMIT))
 
 
 def _form_values() -> dict:

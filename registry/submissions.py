@@ -52,8 +52,10 @@ class ConsultationRequestForm(Submission):
     email = _email(load_default=None)
     phone = Text(20, pattern=PHONE, pattern_message="phone", load_default=None)
     treatment = Text(64, load_default=None)
-    days = Items(Text(3, validate=validate.OneOf(DAYS, error=M["choose"])), load_default=list)
-    times = Items(Text(10, validate=validate.OneOf(list(TIMES), error=M["choose"])), load_default=list)
+    days = Items(Text(3, validate=validate.OneOf(DAYS, error=M["choose"])), len(DAYS), load_default=list)
+    times = Items(
+        Text(10, validate=validate.OneOf(list(TIMES), error=M["choose"])), len(TIMES), load_default=list
+    )
     message = Text(2000, multiline=True, load_default="")
     consent = YesNo(required=True, error_messages={"required": M["consent"]})
 

@@ -295,6 +295,17 @@ def test_a_reviewers_photos_are_public_only_once_the_review_is(clinic_app, h, ma
     )
 
 
+def test_the_review_form_takes_its_photos_while_other_forms_keep_the_small_body_limit(clinic_app, h):
+    big = io.BytesIO(b"\xff\xd8" + b"\0" * 3 * 1024 * 1024)  # 3 MB: past MAX_BODY, under a photo's limit
+    refused = write(clinic_app, h, files={"photos": (big, "before.jpg"), "photo_consent": "1"})
+    assert refused.status_code == 400 and "photos" in refused.get_data(as_text=True), "read, then refused"
+    slug = slug_of(clinic_app, "good-3")
+    client = clinic_app.test_client()
+    page = client.get(f"/providers/{slug}/consultation").get_data(as_text=True)
+    data = {"csrf_token": h.csrf(page), "message": "x" * 3 * 1024 * 1024}
+    assert client.post(f"/providers/{slug}/consultation", data=data).status_code == 413
+
+
 @pytest.mark.parametrize(
     "path", ["/reviews/confirm/", "/reviews/invitation/", "/reviews/edit/", "/consultations/"]
 )
