@@ -70,7 +70,7 @@ def new(slug: str):
     if errors:
         return _page(record, values, errors, 400)
     client_hash, _ = client()
-    if not allowed("request", client_hash):
+    if not allowed("request"):
         errors = {
             "_form": "You have sent several requests in the last hour. Please wait a while and try again."
         }

@@ -147,7 +147,7 @@ def write(slug: str):
     if errors:
         return _form_page(record, "confirmed", values, errors, 400)
     origin = _origin()
-    if not allowed("review", origin.client_hash) or not allowed("confirmation-mail", data["email"].lower()):
+    if not allowed("review") or not allowed("confirmation-mail", data["email"].lower()):
         return _too_many(record, "confirmed", values)
     token = consumer_reviews.submit(store(), record["id"], data, data["email"], origin, photos)
     confirm_url = public_url("reviews.confirm", token=token)
@@ -192,7 +192,7 @@ def invited(token: str):
     if errors:
         return private(_form_page(record, "verified", values, errors, 400, token=token))
     origin = _origin()
-    if not allowed("review", origin.client_hash):
+    if not allowed("review"):
         return private(_too_many(record, "verified", values, token=token))
     outcome = consumer_reviews.write_invited(store(), token, data, origin, photos)
     if outcome is None:  # used meanwhile (a second tab)
@@ -258,7 +258,7 @@ def delete(token: str):
 def helpful(slug: str, review_id: str):
     """Count "this review was helpful" once per reader."""
     client_hash, _ = client()
-    if not allowed("vote", client_hash):
+    if not allowed("vote"):
         abort(429)
     if consumer_reviews.vote(store(), id_from_slug(slug), review_id, client_hash) is None:
         abort(404)

@@ -93,6 +93,9 @@ def test_requests_are_limited_per_client(clinic_app, h):
     codes = [request_consultation(clinic_app, h, email=f"p{i}@mail.example").status_code for i in range(6)]
     assert codes == [302] * 5 + [429]
     assert stored_requests(clinic_app) == 5
+    elsewhere = clinic_app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"  # another visitor: their own count
+    assert request_consultation(clinic_app, h, client=elsewhere, email="q@mail.example").status_code == 302
 
 
 def test_withdraw_and_erase_through_the_status_link(clinic_app, clinic_a, h):
