@@ -20,6 +20,21 @@ from registry.geocode import STATES
 from registry.language import analyze, name_key, words
 
 KEYWORD = {"type": "keyword"}
+PRICE = {"properties": {"min": {"type": "float"}, "max": {"type": "float"}, "currency": KEYWORD}}
+# Per treatment, per session (registry.derive.session_prices): one object of plain numeric fields
+# per treatment of the vocabulary, so "microneedling at most $300 a session" is one range check
+# on `treatment_price.microneedling.min` and the cost guides aggregate `...typical`, with no nested
+# documents to join. A treatment added to the vocabulary is a mapping change (a rebuild).
+SESSION_PRICE = {
+    "properties": {
+        "min": {"type": "float"},
+        "max": {"type": "float"},
+        "typical": {"type": "double"},
+        "currency": {"type": "keyword", "index": False, "doc_values": False},
+        "basis": {"type": "keyword", "index": False, "doc_values": False},
+        "sessions": {"type": "integer", "index": False, "doc_values": False},
+    }
+}
 NO_EXPIRY = "9999-12-31"
 NOT_INDEXED = {"type": "object", "enabled": False}
 # Prepared text: already folded and stemmed, so only split into words. No query here is a
@@ -76,7 +91,8 @@ MAPPING = {
         "hours": NOT_INDEXED,
         "timezone": KEYWORD,
         "open_minutes": {"type": "integer_range"},
-        "price": {"properties": {"min": {"type": "float"}, "max": {"type": "float"}, "currency": KEYWORD}},
+        "price": PRICE,
+        "treatment_price": {"properties": {code: SESSION_PRICE for code in vocabulary.treatments()}},
         # Nested so "verified and unexpired" is checked on one certification at query time,
         # against the real date, not against the date the document was indexed.
         "certifications": {
@@ -137,6 +153,7 @@ def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
     feeds send it and its own `reviews` are counted.
     """
     hours = record.get("hours")
+    prices = derive.session_prices(record)
     if ratings is None:
         ratings = derive.Ratings.of(record.get("reviews", []))
     return {
@@ -150,7 +167,8 @@ def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
         "hours": hours,
         "timezone": hours["timezone"] if hours else None,
         "open_minutes": derive.week_minutes(hours),
-        "price": record.get("price_range"),
+        "price": derive.overall_price(prices, record.get("price_range")),
+        "treatment_price": prices,
         "certifications": derive.certifications(record),
         "qualified_until": qualified_until(record.get("certifications", [])),
         "rating": derive.rating_summary(ratings),

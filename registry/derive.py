@@ -143,3 +143,57 @@ def profile_slug(record: dict) -> str:
 
 def id_from_slug(slug: str) -> str:
     return slug.rsplit("--", 1)[-1]
+
+
+# --- prices ------------------------------------------------------------------------------------
+# A clinic's price for a treatment, per session, in this order of preference:
+#   1. its own price per session for that treatment (`prices`, unit "session");
+#   2. its own package price, divided by the package's sessions;
+#   3. the clinic's general `price_range`, which applies to every treatment it lists that has no
+#      price of its own.
+# The typical price is the midpoint of that per-session range: what cost guides count.
+
+
+def session_prices(record: dict) -> dict[str, dict]:
+    """{treatment code: {min, max, typical, currency, basis, sessions}} per session, for every
+    listed treatment that has a price (basis: "session", "package" or "general")."""
+    general = record.get("price_range")
+    own: dict[str, dict] = {}
+    for price in record.get("prices") or ():
+        code, unit = price["treatment"], price.get("unit", "session")
+        if unit == "session" or code not in own:
+            if unit == "session":
+                own[code] = _per_session(price["min"], price["max"], price, "session", 1)
+            elif price.get("sessions"):
+                sessions = price["sessions"]
+                own[code] = _per_session(price["min"], price["max"], price, "package", sessions)
+    out = {}
+    for code in record.get("treatments") or ():
+        if code in own:
+            out[code] = own[code]
+        elif general:
+            out[code] = _per_session(general["min"], general["max"], general, "general", 1)
+    return out
+
+
+def _per_session(low: float, high: float, price: dict, basis: str, sessions: int) -> dict:
+    low, high = round(low / sessions, 2), round(high / sessions, 2)
+    return {
+        "min": low,
+        "max": high,
+        "typical": round((low + high) / 2, 2),
+        "currency": price.get("currency") or "USD",
+        "basis": basis,
+        "sessions": sessions,
+    }
+
+
+def overall_price(prices: dict[str, dict], general: dict | None) -> dict | None:
+    """The clinic's price per session across its treatments (the card's "From $X"), or None."""
+    if not prices:
+        return general
+    return {
+        "min": min(p["min"] for p in prices.values()),
+        "max": max(p["max"] for p in prices.values()),
+        "currency": next(iter(prices.values()))["currency"],
+    }

@@ -57,6 +57,12 @@ MESSAGES = {
     "hours_order": "$Label: the closing time must be later than the opening time.",
     "timezone": "Choose $label from the list, like America/New_York ({input} is not a time zone we know).",
     "max_below_min": "The highest price must be the same as or more than the lowest price.",
+    "price_unit": "Choose $label: per session or for a package of sessions.",
+    "package_sessions": "Enter how many sessions the package includes (2 or more).",
+    "session_sessions": "A price per session is for one session; choose “package” for several.",
+    "price_not_offered": "Tick {treatment} under Treatments, or remove its price.",
+    "price_repeated": "This treatment already has a price of this kind; keep one.",
+    "one_currency": "Give every price in the same currency.",
     "unknown_treatment": "We do not list {codes} as a treatment. Choose treatments from the list.",
     "unknown_credential": "We do not list {input} as a credential. Choose one from the list.",
     "duplicate_review": "Each review needs its own id; {ids} appears more than once.",
@@ -99,6 +105,14 @@ LABELS = {
     "price_range.min": "the lowest price",
     "price_range.max": "the highest price",
     "price_range.currency": "the currency",
+    "prices": "the prices",
+    "prices.*.treatment": "the treatment",
+    "prices.*.min": "the lowest price",
+    "prices.*.max": "the highest price",
+    "prices.*.currency": "the currency",
+    "prices.*.unit": "what the price is for",
+    "prices.*.sessions": "the number of sessions",
+    "prices.*.note": "the note",
     "certifications": "the credentials",
     "certifications.*.code": "the credential",
     "certifications.*.name": "the credential's name",
@@ -139,7 +153,7 @@ FORM_LABELS = {
 }
 
 # What the n-th item of a list is called, so "certifications.2.expires" reads "... of credential 3".
-ITEM_NAMES = {"certifications": "credential", "reviews": "review"}
+ITEM_NAMES = {"certifications": "credential", "reviews": "review", "prices": "price"}
 
 _INDEX = re.compile(r"\.(\d+)(?=\.|$)")
 

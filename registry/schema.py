@@ -264,6 +264,35 @@ class PriceRange(RecordSchema):
             raise ValidationError(M["max_below_min"], "max")
 
 
+UNITS = ("session", "package")
+MAX_PRICES = 60  # a price per unit for each of the vocabulary's treatments, with room to spare
+MAX_PACKAGE_SESSIONS = 24
+
+
+class TreatmentPrice(RecordSchema):
+    """One treatment's price: per session, or for a package of `sessions` sessions.
+
+    A price's treatment must be one the clinic lists (checked by ClinicRecord).
+    """
+
+    treatment = Text(64, required=True)
+    min = Number(0, 100_000, required=True)
+    max = Number(0, 100_000, required=True)
+    currency = Text(3, pattern=re.compile(r"^[A-Z]{3}$"), pattern_message="currency", load_default="USD")
+    unit = Text(16, load_default="session", validate=validate.OneOf(UNITS, error=M["price_unit"]))
+    sessions = WholeNumber(1, MAX_PACKAGE_SESSIONS, load_default=None, allow_none=True, strict=False)
+    note = Text(200, load_default=None)
+
+    @validates_schema
+    def consistent(self, data: dict, **_) -> None:
+        if "min" in data and "max" in data and data["max"] < data["min"]:
+            raise ValidationError(M["max_below_min"], "max")
+        if data.get("unit") == "package" and not data.get("sessions"):
+            raise ValidationError(M["package_sessions"], "sessions")
+        if data.get("unit") == "session" and data.get("sessions") not in (None, 1):
+            raise ValidationError(M["session_sessions"], "sessions")
+
+
 class Certification(RecordSchema):
     code = record_id(required=True)
     name = Text(200, load_default=None)
@@ -309,6 +338,7 @@ class ClinicRecord(RecordSchema):
     hours = Group(Hours, load_default=None, allow_none=True)
     treatments = Items(Text(64), MAX_TREATMENTS, load_default=list)
     price_range = Group(PriceRange, load_default=None, allow_none=True)
+    prices = Items(Group(TreatmentPrice), MAX_PRICES, load_default=list)
     certifications = Items(Group(Certification), MAX_CREDENTIALS, load_default=list)
     reviews = Items(Group(Review), MAX_REVIEWS, load_default=list)
     updated_at = Moment(load_default=None)
@@ -318,6 +348,25 @@ class ClinicRecord(RecordSchema):
         unknown = sorted(set(value) - set(vocabulary.treatments()))
         if unknown:
             raise ValidationError(M["unknown_treatment"].format(codes=", ".join(map(repr, unknown))))
+
+    @validates_schema
+    def prices_match_treatments(self, data: dict, **_) -> None:
+        """Each price is for a listed treatment, once per unit, and all prices share one currency."""
+        offered = set(data.get("treatments") or ())
+        seen = set()
+        for i, price in enumerate(data.get("prices") or ()):
+            if price["treatment"] not in offered:
+                name = vocabulary.treatments().get(price["treatment"], price["treatment"])
+                raise ValidationError(M["price_not_offered"].format(treatment=name), f"prices.{i}.treatment")
+            key = (price["treatment"], price["unit"], price.get("sessions"))
+            if key in seen:
+                raise ValidationError(M["price_repeated"], f"prices.{i}.treatment")
+            seen.add(key)
+        currencies = {p["currency"] for p in data.get("prices") or ()}
+        if data.get("price_range"):
+            currencies.add(data["price_range"]["currency"])
+        if len(currencies) > 1:
+            raise ValidationError(M["one_currency"], "prices")
 
     @validates("reviews")
     def unique_review_ids(self, value: list[dict], **_) -> None:

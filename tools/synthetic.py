@@ -222,6 +222,55 @@ TREATMENT_WEIGHTS = {
     "dermal-fillers": 7,
     "hair-restoration-prp": 3,
 }
+# Typical US prices per session (low, high) that a clinic's own prices scatter around, and how
+# much each state's prices differ from the nation's (cost of living, rents).
+SESSION_PRICES = {
+    "microneedling": (200, 700),
+    "rf-microneedling": (450, 1500),
+    "prp-microneedling": (400, 1100),
+    "microneedling-serum": (300, 800),
+    "acne-scar-treatment": (250, 800),
+    "stretch-mark-treatment": (300, 900),
+    "chemical-peel": (100, 400),
+    "laser-resurfacing": (600, 2500),
+    "hydrafacial": (150, 350),
+    "dermaplaning": (75, 200),
+    "botox": (250, 700),
+    "dermal-fillers": (500, 1200),
+    "hair-restoration-prp": (500, 1500),
+}
+STATE_PRICE_FACTOR = {
+    "NY": 1.3,
+    "CA": 1.25,
+    "MA": 1.2,
+    "DC": 1.2,
+    "WA": 1.15,
+    "NJ": 1.15,
+    "CT": 1.1,
+    "HI": 1.2,
+    "FL": 1.05,
+    "IL": 1.05,
+    "CO": 1.05,
+    "OR": 1.05,
+    "NV": 1.0,
+    "TX": 0.95,
+    "GA": 0.95,
+    "AZ": 0.95,
+    "NC": 0.95,
+    "TN": 0.9,
+    "OH": 0.9,
+    "MI": 0.9,
+    "MS": 0.85,
+    "AR": 0.85,
+    "WV": 0.85,
+    "AL": 0.85,
+}
+PACKAGE_NOTES = (
+    "Sessions four to six weeks apart",
+    "Includes an aftercare kit",
+    "Paid up front; sessions within six months",
+    None,
+)
 VARIANTS = ("microneedling", "rf-microneedling", "prp-microneedling", "microneedling-serum")
 VARIANT_WEIGHTS = (60, 20, 12, 8)
 
@@ -353,6 +402,8 @@ class _Maker:
         record["hours"] = self.hours(zc.timezone)
         record["treatments"] = treatments
         record["price_range"] = self.price("rf-microneedling" in treatments)
+        # Its own Random, so adding prices left every other field of the sample as it was.
+        record["prices"] = treatment_prices(Random(f"{clinic_id}:{_stamp(upd)}"), zc.state, treatments)
         record["certifications"] = self.certifications(medical, zc.state)
         lo, hi = reviews
         # Log-uniform counts: most clinics have a few reviews, a few have very many.
@@ -514,6 +565,34 @@ class _Maker:
                 }
             )
         return out
+
+
+def treatment_prices(rng: Random, state: str, treatments: list[str]) -> list[dict]:
+    """Prices per treatment as clinics list them: most treatments priced per session, a few not
+    priced at all (the clinic's general price range covers them), microneedling often also sold
+    as a package of three sessions at a discount."""
+    factor = STATE_PRICE_FACTOR.get(state, 0.95) * (0.8 + 0.4 * rng.random())
+    out = []
+    for code in treatments:
+        if rng.random() < 0.2:
+            continue
+        low, high = SESSION_PRICES[code]
+        start = low + (high - low) * 0.45 * rng.random()
+        start = max(low, round(start * factor / 5) * 5)
+        end = start if rng.random() < 0.3 else round(start * (1.1 + 0.5 * rng.random()) / 5) * 5
+        out.append({"treatment": code, "min": start, "max": end, "currency": "USD", "unit": "session"})
+        if code in VARIANTS and rng.random() < 0.35:
+            sessions = rng.choice((3, 3, 3, 4, 6))
+            package = round(start * sessions * (0.75 + 0.15 * rng.random()) / 25) * 25
+            price = {"treatment": code, "min": package, "max": package, "currency": "USD"}
+            price |= {"unit": "package", "sessions": sessions}
+            note = rng.choice(PACKAGE_NOTES)
+            if note:
+                price["note"] = note
+            if rng.random() < 0.3:
+                out.pop()  # sold as a package only
+            out.append(price)
+    return out
 
 
 def generate(count: int, seed: int = 42, *, reviews: tuple[int, int] = (0, 60)) -> Iterator[dict]:
