@@ -91,6 +91,7 @@ def provider_detail(
     total = ratings.count
     detail = listing_summary(listing.record, listing.ratings, date.today())
     detail["description"] = listing.record.get("description", "")
+    detail["prices"] = listing.record.get("prices") or []
     for shown, stored in zip(detail["certifications"], listing.record.get("certifications", []), strict=True):
         shown["verified_at"] = stored.get("verified_at")  # "Verified on May 5, 2026"
     detail["reviews"] = {

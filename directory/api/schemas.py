@@ -60,6 +60,38 @@ class PriceRange(Schema):
     currency = fields.String()
 
 
+class SessionPrice(Schema):
+    min = fields.Float(metadata={"description": "Lowest price of one session."})
+    max = fields.Float(metadata={"description": "Highest price of one session."})
+    typical = fields.Float(metadata={"description": "Midpoint of min and max: what cost guides count."})
+    currency = fields.String()
+    basis = fields.String(
+        metadata={
+            "description": "session (the clinic's price per session), package (its package price divided "
+            "by the package's sessions) or general (its price_range, which applies to every listed "
+            "treatment without a price of its own)."
+        }
+    )
+    sessions = fields.Integer(metadata={"description": "Sessions in the package the price comes from."})
+
+
+class CardPrice(SessionPrice):
+    treatment = fields.String(
+        allow_none=True,
+        metadata={"description": "The searched treatment this price is for; null: across all treatments."},
+    )
+
+
+class ListedPrice(Schema):
+    treatment = fields.String()
+    min = fields.Float()
+    max = fields.Float()
+    currency = fields.String()
+    unit = fields.String(metadata={"description": "session or package"})
+    sessions = fields.Integer(allow_none=True, metadata={"description": "Sessions a package includes."})
+    note = fields.String(allow_none=True)
+
+
 class Explain(Schema):
     sort = fields.String()
     sort_values = fields.List(fields.Raw())
@@ -82,7 +114,24 @@ class ProviderSummary(Schema):
     rating = fields.Nested(Rating)
     certifications = fields.List(fields.Nested(Certification))
     treatments = fields.List(fields.Nested(Treatment))
-    price_range = fields.Nested(PriceRange, allow_none=True)
+    price_range = fields.Nested(
+        PriceRange,
+        allow_none=True,
+        metadata={"description": "Price per session across the clinic's treatments (lowest to highest)."},
+    )
+    session_prices = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(SessionPrice),
+        metadata={"description": "Price per session of each listed treatment that has one, by code."},
+    )
+    price = fields.Nested(
+        CardPrice,
+        allow_none=True,
+        metadata={
+            "description": "Search results only: the price the result card shows, per session: the "
+            "searched treatment's when a treatment is named and priced, else across treatments."
+        },
+    )
     contact = fields.Dict(allow_none=True)
     hours = fields.Dict(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
@@ -231,6 +280,7 @@ class Moderation(Schema):
 
 class ProviderDetail(ProviderSummary):
     description = fields.String()
+    prices = fields.List(fields.Nested(ListedPrice), metadata={"description": "Prices as the clinic lists them."})
     reviews = fields.Nested(
         ReviewPage, metadata={"description": "One page; GET .../reviews pages through all of them."}
     )

@@ -112,7 +112,12 @@ class SearchArgs(Schema):
     )
     max_price = fields.Float(
         validate=validate.Range(0, 100_000),
-        metadata={"description": "Cheapest session price at most this (USD)."},
+        metadata={
+            "description": "Starting price per session at most this (USD): with a treatment named, that "
+            "treatment's starting price (its own session price, else its package price per session, else "
+            "the clinic's price_range); without one, the clinic's cheapest session. A clinic whose dearest "
+            "option costs more still matches (the filter reads \"from $X\")."
+        },
     )
     open_now = fields.Boolean(
         load_default=False, metadata={"description": "Open right now, in the clinic's time zone."}

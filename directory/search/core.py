@@ -11,11 +11,11 @@ from datetime import UTC, date, datetime
 from elasticsearch import ApiError, BadRequestError, Elasticsearch
 from elasticsearch.exceptions import HTTP_EXCEPTIONS
 
-from directory.search import cursor
+from directory.search import cursor, prices
 from directory.search.errors import CursorError, PlaceNotFound
+from directory.search.prices import PRICE_BANDS
 from directory.search.query import (
     CREDENTIAL_BOOST,
-    PRICE_BANDS,
     RATING_BANDS,
     RATING_FACTOR,
     SearchQuery,
@@ -235,6 +235,7 @@ def summarize(src: dict, today: date) -> dict:
         src.get("certifications", []),
         src["treatments"],
         src.get("price"),
+        src.get("treatment_price") or {},
         src.get("contact"),
         src.get("hours"),
         src.get("updated_at"),
@@ -254,7 +255,8 @@ def listing_summary(record: dict, ratings: Ratings, today: date) -> dict:
         derive.rating_summary(ratings),
         derive.certifications(record),
         record.get("treatments", []),
-        record.get("price_range"),
+        derive.overall_price(prices := derive.session_prices(record), record.get("price_range")),
+        prices,
         derive.contact(record),
         record.get("hours"),
         record.get("updated_at"),
@@ -272,6 +274,7 @@ def _summary(
     certifications,
     treatments,
     price,
+    session_prices,
     contact,
     hours,
     updated_at,
@@ -296,6 +299,7 @@ def _summary(
         "certifications": [public_credential(c, today) for c in certifications],
         "treatments": [{"code": t, "name": vocabulary.treatments().get(t, t)} for t in treatments],
         "price_range": price,
+        "session_prices": session_prices,
         "contact": contact,
         "hours": hours,
         "updated_at": updated_at,
@@ -316,6 +320,7 @@ def public_credential(cert: dict, today: date) -> dict:
 def result_item(hit: dict, query: SearchQuery, today: date) -> dict:
     src = hit["_source"]
     item = summarize(src, today)
+    item["price"] = prices.card_price(src, query.treatment[0] if query.treatment else None)
     if query.origin and src.get("location"):
         if query.sort == "distance":
             item["distance_km"] = round(hit["sort"][0], 3)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from directory.search import prices
 from directory.search.understand import (
     MIN_LENGTH_FOR_1_TYPO,
     MIN_LENGTH_FOR_2_TYPOS,
@@ -70,12 +71,6 @@ EXACT_WORD_BOOST = 2.0
 SOURCE_EXCLUDES = ["open_minutes", "qualified_until"]
 
 RATING_BANDS = [("4.5", 4.5), ("4", 4.0), ("3", 3.0)]
-PRICE_BANDS = [
-    ("under-200", None, 200),
-    ("200-400", 200, 400),
-    ("400-600", 400, 600),
-    ("600-plus", 600, None),
-]
 
 
 @dataclass(frozen=True)
@@ -244,8 +239,7 @@ def filters(query: SearchQuery, now: datetime, zones: list[str]) -> list[dict]:
         out.append({"range": {"rating.average": {"gte": query.min_rating}}})
     if query.min_reviews:
         out.append({"range": {"rating.count": {"gte": query.min_reviews}}})
-    if query.max_price is not None:
-        out.append({"range": {"price.min": {"lte": query.max_price}}})
+    out += prices.max_price_filters(query)
     if query.open_now:
         out.append(open_now_filter(now, zones))
     return out
@@ -398,20 +392,6 @@ def facet_aggs(today: str) -> dict:
                 "ranges": [{"key": k, "from": v} for k, v in RATING_BANDS],
             }
         },
-        "price": {
-            "range": {
-                "field": "price.min",
-                "keyed": True,
-                "ranges": [
-                    {
-                        "key": k,
-                        **({"from": lo} if lo is not None else {}),
-                        **({"to": hi} if hi is not None else {}),
-                    }
-                    for k, lo, hi in PRICE_BANDS
-                ],
-            }
-        },
     }
 
 
@@ -467,7 +447,9 @@ def search_requests(
     base, today = matching(query, now, zones), utc_day(now)
     lines = [{"index": alias}, search_body(query, base, today, search_after)]
     if query.facets:
-        lines += [{"index": alias, "request_cache": True}, facets_body(base, today)]
+        counts = facets_body(base, today)
+        counts["aggs"]["price"] = prices.price_facet(query)
+        lines += [{"index": alias, "request_cache": True}, counts]
     return lines
 
 

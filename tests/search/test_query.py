@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from directory.search import prices
 from directory.search import query as q
 from directory.search.query import BBox, SearchQuery
 from directory.search.understand import understand
@@ -187,10 +188,24 @@ def test_search_requests_are_the_page_then_its_cacheable_counts():
     assert len(lone) == 2 and lone[1]["track_total_hits"] is True and "search_after" not in lone[1]
 
 
+def test_a_named_treatment_prices_the_filter_and_the_facet_by_its_own_starting_price():
+    one = SearchQuery(treatment=["microneedling"], max_price=300.0)
+    assert prices.max_price_filters(one) == [{"range": {"treatment_price.microneedling.min": {"lte": 300.0}}}]
+    two = SearchQuery(treatment=["microneedling", "botox"], max_price=300.0)
+    assert [next(iter(f["range"])) for f in prices.max_price_filters(two)] == [
+        "treatment_price.microneedling.min",
+        "treatment_price.botox.min",
+    ]
+    *_, counts = q.search_requests("alias", two, MONDAY_1530_UTC, [], None)
+    assert counts["aggs"]["price"]["range"]["field"] == "treatment_price.microneedling.min"
+
+
 def test_price_and_rating_bands_become_keyed_ranges():
     aggs = q.facet_aggs(TODAY)
-    assert aggs["price"]["range"]["ranges"][0] == {"key": "under-200", "to": 200}
-    assert aggs["price"]["range"]["ranges"][-1] == {"key": "600-plus", "from": 600}
+    price = prices.price_facet(SearchQuery())["range"]
+    assert price["field"] == "price.min"
+    assert price["ranges"][0] == {"key": "under-200", "to": 200}
+    assert price["ranges"][-1] == {"key": "600-plus", "from": 600}
     assert aggs["rating"]["range"]["ranges"] == [
         {"key": "4.5", "from": 4.5},
         {"key": "4", "from": 4.0},
