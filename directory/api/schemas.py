@@ -280,7 +280,9 @@ class Moderation(Schema):
 
 class ProviderDetail(ProviderSummary):
     description = fields.String()
-    prices = fields.List(fields.Nested(ListedPrice), metadata={"description": "Prices as the clinic lists them."})
+    prices = fields.List(
+        fields.Nested(ListedPrice), metadata={"description": "Prices as the clinic lists them."}
+    )
     reviews = fields.Nested(
         ReviewPage, metadata={"description": "One page; GET .../reviews pages through all of them."}
     )
@@ -330,4 +332,39 @@ class Problem(Schema):
     errors = fields.List(fields.Dict(), metadata={"description": '[{"parameter": ..., "reason": ...}]'})
     suggestions = fields.List(
         fields.String(), metadata={"description": "Close matches for an unknown location."}
+    )
+
+
+class PriceBin(Schema):
+    from_ = fields.Float(
+        data_key="from", metadata={"description": "Lowest typical price of the bin (included)."}
+    )
+    to = fields.Float(metadata={"description": "Highest typical price of the bin (not included)."})
+    count = fields.Integer()
+
+
+class CostGuide(Schema):
+    treatment = fields.String()
+    treatment_name = fields.String()
+    place = fields.String(metadata={"description": "The place as asked for, a state's name, or the nation."})
+    state = fields.String(allow_none=True)
+    location = fields.Nested(Point, allow_none=True, metadata={"description": "The resolved centre."})
+    radius_km = fields.Float(allow_none=True)
+    count = fields.Integer(
+        metadata={"description": "Clinics counted: offering the treatment with a price in USD."}
+    )
+    currency = fields.String()
+    min = fields.Float(allow_none=True)
+    p10 = fields.Float(allow_none=True)
+    p25 = fields.Float(allow_none=True)
+    median = fields.Float(allow_none=True)
+    p75 = fields.Float(allow_none=True)
+    p90 = fields.Float(allow_none=True)
+    max = fields.Float(allow_none=True)
+    histogram = fields.List(fields.Nested(PriceBin))
+    exact = fields.Boolean(
+        metadata={"description": "True when computed from every price (always up to 10,000 clinics)."}
+    )
+    updated_at = fields.String(
+        allow_none=True, metadata={"description": "When the newest of the counted listings last changed."}
     )

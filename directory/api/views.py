@@ -11,10 +11,10 @@ from flask.views import MethodView
 
 from directory.api import blp
 from directory.api import schemas as s
-from directory.context import es, search_providers, settings, store
+from directory.context import es, geocoder, search_providers, settings, store
 from directory.listing import provider_detail
 from directory.problems import PROBLEM_TYPE, problem
-from directory.search import SearchQuery
+from directory.search import SearchQuery, costs
 from directory.search.args import SearchArgs
 from directory.search.core import suggest
 from registry import listings
@@ -63,6 +63,24 @@ class Providers(MethodView):
             "facets": results.facets,
         }
         return json_response(payload, max_age=0 if query.open_now else CACHE_SECONDS)
+
+
+@blp.route("/costs")
+class Costs(MethodView):
+    @blp.arguments(costs.CostArgs(), location="query", as_kwargs=False)
+    @blp.response(200, s.CostGuide)
+    @blp.alt_response(400, schema=s.Problem, description="A parameter is invalid or the place is unknown.")
+    @blp.alt_response(503, schema=s.Problem, description="The search engine is unavailable.")
+    def get(self, query: costs.CostQuery):
+        """What clinics charge for a treatment per session around a place, in a state or nationwide.
+
+        Each clinic counts once, with its typical price: the midpoint of its price range per
+        session for the treatment (a package's price is divided by its sessions; a clinic's
+        general price_range stands in for treatments without a price of their own). Percentiles
+        interpolate linearly between closest ranks, exactly from every price (see `exact`).
+        """
+        (guide,) = costs.cost_guides(es(), settings().index, [costs.resolve(query, geocoder())])
+        return json_response(guide)
 
 
 @blp.route("/providers/<provider_id>")

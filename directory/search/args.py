@@ -116,7 +116,7 @@ class SearchArgs(Schema):
             "description": "Starting price per session at most this (USD): with a treatment named, that "
             "treatment's starting price (its own session price, else its package price per session, else "
             "the clinic's price_range); without one, the clinic's cheapest session. A clinic whose dearest "
-            "option costs more still matches (the filter reads \"from $X\")."
+            'option costs more still matches (the filter reads "from $X").'
         },
     )
     open_now = fields.Boolean(

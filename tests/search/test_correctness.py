@@ -69,7 +69,9 @@ def starting_price(r, code=None):
     general = r.get("price_range")
     lows = {}
     for price in sorted(r.get("prices", []), key=lambda p: p.get("unit") == "session"):
-        lows[price["treatment"]] = price["min"] / (price.get("sessions") or 1)  # session prices last: they win
+        lows[price["treatment"]] = price["min"] / (
+            price.get("sessions") or 1
+        )  # session prices last: they win
     for t in r["treatments"]:
         if t not in lows and general:
             lows[t] = general["min"]
