@@ -72,6 +72,7 @@ def create_app(config: dict | None = None) -> Flask:
         clinic,
         consultations,
         counting,
+        freshness,
         health,
         learn,
         pages,
@@ -108,6 +109,7 @@ def create_app(config: dict | None = None) -> Flask:
     review_pages.init_app(app)
     app.register_blueprint(privacy.cli)
     counting.init_app(app)
+    freshness.init_app(app)
     clinic.init_app(app, ROOT)
     ratelimit.limit_views(app)
 

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from directory import freshness
 from directory.search.core import listing_summary
 from registry import listings, photos, review_moderation, reviews, vocabulary
 from registry.schema import is_valid_id
@@ -92,6 +93,7 @@ def provider_detail(
     detail = listing_summary(listing.record, listing.ratings, date.today())
     detail["description"] = listing.record.get("description", "")
     detail["prices"] = listing.record.get("prices") or []
+    detail["facts"] = freshness.annotate(listing.facts)
     for shown, stored in zip(detail["certifications"], listing.record.get("certifications", []), strict=True):
         shown["verified_at"] = stored.get("verified_at")  # "Verified on May 5, 2026"
     detail["reviews"] = {

@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     p_load.add_argument("--incremental", action="store_true", help="upsert into the live index, no rebuild")
     p_load.add_argument("--report", type=Path, help="write rejected records as JSON lines to this file")
     p_load.add_argument("--no-progress", action="store_true")
+    p_load.add_argument(
+        "--feed", help="name of the feed, the source of the facts it confirms (default: the files' names)"
+    )
     p_load.set_defaults(run=load_command)
     p_rebuild = commands.add_parser("rebuild", help="recreate the index from the store")
     p_rebuild.add_argument("--no-progress", action="store_true")
@@ -119,6 +122,7 @@ def load_command(args: argparse.Namespace, settings: Settings) -> int:
         workers=settings.indexer_workers,
         shards=settings.index_shards,
         replicas=settings.index_replicas,
+        feed=args.feed,
     )
     for rejection in report.rejected:
         print(f"rejected: {rejection}", file=sys.stderr)

@@ -18,8 +18,9 @@ from typing import TypeVar
 import orjson
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 
-from indexer.mapping import MAPPING, index_settings, to_document
+from indexer.mapping import MAPPING, document_facts, index_settings, to_document
 from registry.derive import Ratings
+from registry.listings import Indexed
 
 CHUNK_SIZE = 1000
 # Index administration (create, settings, refresh, health, alias swap) and bulk requests may take
@@ -63,18 +64,24 @@ def indices_behind(client: Elasticsearch, alias: str) -> list[str]:
     return sorted(resp.body) if resp.meta.status == 200 else []
 
 
-# A stored listing as indexing reads it: its record and its review aggregates.
-Listing = tuple[dict, Ratings]
+# A stored listing as indexing reads it: its record, review aggregates and facts' provenance.
+Listing = Indexed
 
 
 def _actions(index: str, listings: Iterable[Listing]) -> Iterator[dict]:
-    for record, ratings in listings:
-        yield {"_index": index, "_id": record["id"], "_source": to_document(record, ratings)}
+    for record, ratings, facts in listings:
+        yield {"_index": index, "_id": record["id"], "_source": to_document(record, ratings, facts)}
 
 
-def document_json(record: dict, ratings: Ratings | None = None) -> bytes:
-    """`to_document(record, ratings)` as UTF-8 JSON, the body of one bulk `index` action."""
-    document = to_document(record, ratings)
+def with_facts(document: bytes, facts: dict) -> bytes:
+    """A document made by `document_json` without facts, with the stored listing's facts added
+    (feed rows are turned into documents before the store decides their facts)."""
+    return document[:-1] + b',"facts":' + orjson.dumps(document_facts(facts)) + b"}"
+
+
+def document_json(record: dict, ratings: Ratings | None = None, facts: dict | None = None) -> bytes:
+    """`to_document(record, ratings, facts)` as UTF-8 JSON, the body of one bulk `index` action."""
+    document = to_document(record, ratings, facts)
     try:
         return orjson.dumps(document)
     except orjson.JSONEncodeError:

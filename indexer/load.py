@@ -191,6 +191,7 @@ def load_files(
     workers: int | None = None,
     shards: int = 1,
     replicas: int = 0,
+    feed: str | None = None,
 ) -> LoadReport:
     """Load feed files into the store and into Elasticsearch.
 
@@ -198,8 +199,11 @@ def load_files(
     other stored listing, swaps the alias and catches up with edits made meanwhile
     (`build_and_catch_up`); `incremental` upserts only these files' listings into the live
     index. `workers` validating processes (None: `default_workers()`); `on_progress(n)` is
-    called as documents are indexed, beside the progress bar.
+    called as documents are indexed, beside the progress bar. `feed` names the source of the
+    facts the rows confirm ("feed:<feed>"); by default the files' names without extension.
     """
+    paths = [Path(p) for p in paths]
+    feed = feed or feed_name(paths)
     report = LoadReport()
     workers = default_workers() if workers is None else workers
     tick = _ticker(tqdm(desc="load", unit=" rec", disable=_quiet(progress)), on_progress)
@@ -217,16 +221,19 @@ def load_files(
                     if row is not None:
                         rows.append(row)
                         docs[row.id] = doc
-                stored, kept = listings.upsert_many(session, rows, source="feed", changed_at=stamp)
+                facts: dict[str, dict] = {}
+                stored, kept = listings.upsert_many(
+                    session, rows, source="feed", changed_at=stamp, feed=feed, facts_of=facts
+                )
                 session.commit()
                 report.stored += len(stored)
                 report.kept_newer += kept
-                writer.send([(rid, docs[rid]) for rid in stored], tick)
+                writer.send([(rid, index.with_facts(docs[rid], facts[rid])) for rid in stored], tick)
                 indexed.update(stored)
             if not incremental:
                 # Listings in the store but not (or not newer) in this feed belong in the new index too.
                 for chunk in _batches(_others(session, indexed), BATCH):
-                    writer.send([(r["id"], index.document_json(r, ratings)) for r, ratings in chunk])
+                    writer.send([(one.record["id"], index.document_json(*one)) for one in chunk])
         return writer.close()
 
     settings = index_settings(shards, replicas)
@@ -246,6 +253,11 @@ def load_files(
     report.indexed = result.indexed
     report.rejected += [Rejection("index", rid, "_document", why) for rid, why in result.errors]
     return report
+
+
+def feed_name(paths: list[Path]) -> str:
+    """'fixtures/clinics.ndjson' -> 'clinics'; several files -> their names joined with '+'."""
+    return "+".join(dict.fromkeys(p.stem for p in paths))[:100]
 
 
 def _others(session: Session, indexed: set[str]) -> Iterator[index.Listing]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from registry import derive, vocabulary
+from registry import derive, provenance, vocabulary
 from registry.geocode import STATES
 from registry.language import analyze, name_key, words
 
@@ -35,6 +35,9 @@ SESSION_PRICE = {
         "sessions": {"type": "integer", "index": False, "doc_values": False},
     }
 }
+# Provenance of each group of facts (registry.provenance): who last confirmed it and when, for
+# the card's "may be out of date" and the administrators' freshness report per metro.
+FACT = {"properties": {"source": KEYWORD, "confirmed_at": {"type": "date"}}}
 NO_EXPIRY = "9999-12-31"
 NOT_INDEXED = {"type": "object", "enabled": False}
 # Prepared text: already folded and stemmed, so only split into words. No query here is a
@@ -136,6 +139,7 @@ MAPPING = {
                 "description": WORDS,
             }
         },
+        "facts": {"properties": {group: FACT for group in provenance.GROUPS}},
         "updated_at": {"type": "date"},
     },
 }
@@ -146,17 +150,18 @@ def index_settings(shards: int = 1, replicas: int = 0) -> dict:
     return {**SETTINGS, "number_of_shards": shards, "number_of_replicas": replicas}
 
 
-def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
+def to_document(record: dict, ratings: derive.Ratings | None = None, facts: dict | None = None) -> dict:
     """Convert a validated, geocoded, JSON-ready record into its search document.
 
     `ratings` are a stored listing's review aggregates; without them, the record is one as
-    feeds send it and its own `reviews` are counted.
+    feeds send it and its own `reviews` are counted. `facts` is the listing's provenance
+    (registry.provenance); a feed row's document gets it once stored (`with_facts`).
     """
     hours = record.get("hours")
     prices = derive.session_prices(record)
     if ratings is None:
         ratings = derive.Ratings.of(record.get("reviews", []))
-    return {
+    document = {
         "id": record["id"],
         "slug": derive.profile_slug(record),
         "name": record["name"],
@@ -174,6 +179,18 @@ def to_document(record: dict, ratings: derive.Ratings | None = None) -> dict:
         "rating": derive.rating_summary(ratings),
         "search": search_text(record),
         "updated_at": record.get("updated_at"),
+    }
+    if facts is not None:
+        document["facts"] = document_facts(facts)
+    return document
+
+
+def document_facts(facts: dict) -> dict:
+    """The part of a listing's provenance the search document carries."""
+    return {
+        group: {"source": entry.get("source"), "confirmed_at": entry.get("confirmed_at")}
+        for group, entry in facts.items()
+        if group in provenance.GROUPS
     }
 
 

@@ -18,12 +18,12 @@ from datetime import UTC, datetime
 from typing import NamedTuple
 
 import orjson
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from registry import outbox, reviews
+from registry import outbox, provenance, reviews
 from registry.db import JsonText, as_utc, now, reading
 from registry.derive import Ratings
 from registry.models import AuditEntry, Clinic, CredentialClaim, ReviewStats
@@ -41,6 +41,15 @@ class Listing:
     record: dict
     version: int
     ratings: Ratings
+    facts: dict  # provenance of each group of facts (registry.provenance), completed
+
+
+class Indexed(NamedTuple):
+    """A stored listing as indexing reads it: record, review aggregates, provenance of its facts."""
+
+    record: dict
+    ratings: Ratings
+    facts: dict
 
 
 def _json(value) -> str:
@@ -85,14 +94,22 @@ class FeedRow(NamedTuple):
 # --- feeds ----------------------------------------------------------------------------------
 
 
-def upsert(session: Session, record: dict, source: str, changed_at: datetime | None = None) -> bool:
+def upsert(
+    session: Session, record: dict, source: str, changed_at: datetime | None = None, feed: str | None = None
+) -> bool:
     """Store one validated record as feeds send it; False when a newer stored version wins."""
-    stored, _ = upsert_many(session, [FeedRow.of(record)], source, changed_at)
+    stored, _ = upsert_many(session, [FeedRow.of(record)], source, changed_at, feed=feed)
     return bool(stored)
 
 
 def upsert_many(
-    session: Session, rows: list[FeedRow], source: str, changed_at: datetime | None = None
+    session: Session,
+    rows: list[FeedRow],
+    source: str,
+    changed_at: datetime | None = None,
+    *,
+    feed: str | None = None,
+    facts_of: dict | None = None,
 ) -> tuple[list[str], int]:
     """Store a batch of feed rows; return (ids stored, how many a newer stored version kept out).
 
@@ -102,8 +119,15 @@ def upsert_many(
     replaced by the row's. New listings go in with one executemany per table. Within a batch
     the last row of an id wins, as it would row by row. `changed_at` defaults to now; a full
     load passes its own start time, which is how its catch-up tells its own writes apart.
+
+    A stored row confirms every group of facts of its record, by `feed:<feed>` (or `source`
+    without a feed name), and changes those that differ; `facts_of`, when given, is filled with
+    each stored listing's facts ({id: facts}), for its search document.
     """
     stamp = changed_at or now()
+    by = f"feed:{feed}" if feed else source
+    groups = provenance.RECORD_GROUPS
+    facts_of = {} if facts_of is None else facts_of
     by_id = {r.id: r for r in rows}
     known = {row.id: row for row in session.scalars(select(Clinic).where(Clinic.id.in_(list(by_id))))}
     stored, kept, new, replaced = [], 0, [], []
@@ -111,7 +135,11 @@ def upsert_many(
         updated = _time(item.updated_at)
         row = known.get(rid)
         if row is None:
-            new.append({"id": rid, "record": JsonText(item.json), "updated_at": updated} | {"source": source})
+            facts_of[rid] = provenance.stamped(None, groups, by, stamp, changed=groups)
+            new.append(
+                {"id": rid, "record": JsonText(item.json), "updated_at": updated, "source": source}
+                | {"facts": facts_of[rid]}
+            )
             stored.append(rid)
             continue
         if as_utc(row.updated_at) > updated:
@@ -123,6 +151,9 @@ def upsert_many(
         changes = diff(row.record, record)
         if changes:
             audit(session, rid, source, source, "update", changes)
+        facts = provenance.complete(row.facts, row.record.get("updated_at"), row.source)
+        changed = provenance.changed_groups(row.record, record)
+        facts_of[rid] = row.facts = provenance.stamped(facts, groups, by, stamp, changed)
         row.record, row.updated_at, row.source, row.changed_at = record, updated, source, stamp
         replaced.append(rid)
         stored.append(rid)
@@ -162,6 +193,9 @@ def save(
         record = {k: v for k, v in record.items() if k != "reviews"} | {"updated_at": stamp.isoformat()}
         changes = diff(row.record, record)
         changes.pop("updated_at", None)
+        changed = provenance.changed_groups(row.record, record)
+        facts = provenance.complete(row.facts, row.record.get("updated_at"), row.source)
+        row.facts = provenance.stamped(facts, changed, source, stamp, changed)
         row.record, row.updated_at, row.changed_at, row.source = record, stamp, stamp, source
         audit(session, clinic_id, actor, source, "edit", changes)
         for claim in claims:
@@ -199,6 +233,8 @@ def decide_claim(engine: Engine, claim_id: int, decision: str, reason: str | Non
                     continue
                 cert = {**cert, "verified": True, "verified_at": stamp.isoformat()}
             certs.append(cert)
+        facts = provenance.complete(row.facts, row.record.get("updated_at"), row.source)
+        row.facts = provenance.stamped(facts, ["credentials"], "admin", stamp, ["credentials"])
         row.record = {**row.record, "certifications": certs, "updated_at": stamp.isoformat()}
         row.updated_at, row.changed_at = stamp, stamp
         claim.status = "verified" if decision == "verify" else "rejected"
@@ -207,6 +243,41 @@ def decide_claim(engine: Engine, claim_id: int, decision: str, reason: str | Non
         audit(session, claim.clinic_id, actor, "admin", f"credential-{claim.status}", changes)
         outbox.enqueue(session, claim.clinic_id)
         return claim.status
+
+
+def confirm(engine: Engine, clinic_id: str, groups: Iterable[str], *, actor: str, source: str) -> list[str]:
+    """Confirm that groups of a listing's facts are still right, unchanged: their confirmation date
+    becomes now (audited as "confirm", indexed through the outbox). Returns the groups confirmed."""
+    wanted = [g for g in provenance.GROUPS if g in set(groups)]
+    with Session(engine) as session, session.begin():
+        if not wanted or not _restamp(session, clinic_id, wanted, source, changed=False):
+            return []
+        audit(session, clinic_id, actor, source, "confirm", {"confirmed": [None, wanted]})
+    return wanted
+
+
+def photos_changed(session: Session, clinic_id: str, source: str) -> None:
+    """In the caller's transaction: the listing's photos changed (added, edited, removed, hidden)."""
+    _restamp(session, clinic_id, ["photos"], source, changed=True)
+
+
+def _restamp(session: Session, clinic_id: str, groups: list[str], source: str, changed: bool) -> bool:
+    """Stamp groups of facts confirmed (and `changed`) now, and queue the listing for indexing.
+
+    A plain UPDATE, not through the ORM, so the listing's version stays: confirming or adding a
+    photo never makes a listing form open in another tab conflict.
+    """
+    row = session.execute(
+        select(Clinic.record, Clinic.facts, Clinic.source).where(Clinic.id == clinic_id)
+    ).first()
+    if row is None:
+        return False
+    stamp = now()
+    facts = provenance.complete(row.facts, row.record.get("updated_at"), row.source)
+    facts = provenance.stamped(facts, groups, source, stamp, groups if changed else ())
+    session.execute(update(Clinic).where(Clinic.id == clinic_id).values(facts=facts, changed_at=stamp))
+    outbox.enqueue(session, clinic_id)
+    return True
 
 
 def diff(old: dict | None, new: dict) -> dict:
@@ -236,29 +307,36 @@ def _ratings(row) -> Ratings:
     return Ratings(*(n or 0 for n in row[-len(_RATINGS) :]))
 
 
+def _facts(row) -> dict:
+    return provenance.complete(row.facts, row.record.get("updated_at"), row.source)
+
+
+_INDEXED = [Clinic.id, Clinic.record, Clinic.facts, Clinic.source]
+
+
 def get(bind: Engine | Session, clinic_id: str) -> Listing | None:
     with reading(bind) as session:
         row = session.execute(
-            _with_ratings([Clinic.record, Clinic.version]).where(Clinic.id == clinic_id)
+            _with_ratings([*_INDEXED, Clinic.version]).where(Clinic.id == clinic_id)
         ).first()
-    return None if row is None else Listing(row.record, row.version, _ratings(row))
+    return None if row is None else Listing(row.record, row.version, _ratings(row), _facts(row))
 
 
-def get_many(session: Session, ids: Iterable[str]) -> dict[str, tuple[dict, Ratings]]:
-    """{id: (record, ratings)} of the stored listings among `ids`: what indexing needs."""
-    rows = session.execute(_with_ratings([Clinic.id, Clinic.record]).where(Clinic.id.in_(list(ids))))
-    return {r.id: (r.record, _ratings(r)) for r in rows}
+def get_many(session: Session, ids: Iterable[str]) -> dict[str, Indexed]:
+    """{id: (record, ratings, facts)} of the stored listings among `ids`: what indexing needs."""
+    rows = session.execute(_with_ratings(_INDEXED).where(Clinic.id.in_(list(ids))))
+    return {r.id: Indexed(r.record, _ratings(r), _facts(r)) for r in rows}
 
 
-def iter_listings(session: Session, batch: int = 1000) -> Iterator[tuple[dict, Ratings]]:
-    """Every stored listing as (record, ratings), streamed in id order."""
+def iter_listings(session: Session, batch: int = 1000) -> Iterator[Indexed]:
+    """Every stored listing as (record, ratings, facts), streamed in id order."""
     last = ""
     while True:
-        query = _with_ratings([Clinic.id, Clinic.record]).where(Clinic.id > last)
+        query = _with_ratings(_INDEXED).where(Clinic.id > last)
         rows = session.execute(query.order_by(Clinic.id).limit(batch)).all()
         if not rows:
             return
-        yield from ((r.record, _ratings(r)) for r in rows)
+        yield from (Indexed(r.record, _ratings(r), _facts(r)) for r in rows)
         last = rows[-1].id
 
 

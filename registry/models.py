@@ -52,6 +52,8 @@ class Clinic(Base):
     changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     source: Mapped[str] = mapped_column(String(16))
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Provenance of each group of facts: source, last changed, last confirmed (registry.provenance).
+    facts: Mapped[dict | None] = mapped_column(JSON, nullable=True)
     __mapper_args__ = {"version_id_col": version}
 
 
@@ -133,6 +135,24 @@ class AuditEntry(Base):
     source: Mapped[str] = mapped_column(String(16))
     action: Mapped[str] = mapped_column(String(32))
     changes: Mapped[dict] = mapped_column(JSON)
+
+
+class ReminderSent(Base):
+    """A reminder mailed to a clinic, so `python -m indexer reminders` sends each one once.
+
+    `key` names what it is about: a fact group and the confirmation it is about ("prices@<time>"),
+    or a credential and its expiry ("registered-nurse:NC-RN-1@2026-12-01").
+    """
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("clinic_id", "kind", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clinic_id: Mapped[str] = mapped_column(String(64), ForeignKey("clinics.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # stale-facts, credential-expiry
+    key: Mapped[str] = mapped_column(String(255))
+    sent_to: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class OutboxEntry(Base):

@@ -66,7 +66,8 @@ class Queue:
 def claim_views(session: Session, claims: list[CredentialClaim]) -> list[ClaimView]:
     """Each claim beside the credential as the listing states it (issuer, expiry) and its register."""
     records = {
-        cid: record for cid, (record, _) in listings.get_many(session, {c.clinic_id for c in claims}).items()
+        cid: listing.record
+        for cid, listing in listings.get_many(session, {c.clinic_id for c in claims}).items()
     }
     known = vocabulary.certifications()
     views = []

@@ -1,8 +1,8 @@
 """Clinics' photos in the store: what a listing shows, and the audited changes to it.
 
 The image files themselves (checked, stripped of metadata, re-encoded) are the web app's
-business (`directory.photos`); this module keeps their rows. Photos are not in the search
-document, so a change is audited but not queued for indexing.
+business (`directory.photos`); this module keeps their rows. A change is audited and stamps the
+listing's photos as changed (registry.provenance, through the listing-edit service).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from registry.db import now
-from registry.listings import audit
+from registry.listings import audit, photos_changed
 from registry.models import Account, Photo, Review
 
 PUBLIC = (Photo.consent.is_(True), Photo.hidden_at.is_(None))
@@ -85,6 +85,7 @@ def add(engine: Engine, clinic_id: str, file_key: str, processed, caption: str, 
             )
         )
         audit(session, clinic_id, account.email, account.role, "photo-added", {"photo": [None, file_key]})
+        photos_changed(session, clinic_id, account.role)
 
 
 def _owned(session: Session, photo_id: int, account: Account) -> Photo | None:
@@ -106,6 +107,7 @@ def edit(
             photo.position = position
         changes = {"photo": [photo.file_key, photo.caption]}
         audit(session, photo.clinic_id, account.email, account.role, "photo-edited", changes)
+        photos_changed(session, photo.clinic_id, account.role)
         return photo.clinic_id
 
 
@@ -118,6 +120,7 @@ def delete(engine: Engine, photo_id: int, account: Account) -> tuple[str, str] |
         clinic_id, key = photo.clinic_id, photo.file_key
         session.delete(photo)
         audit(session, clinic_id, account.email, account.role, "photo-removed", {"photo": [key, None]})
+        photos_changed(session, clinic_id, account.role)
         return clinic_id, key
 
 
@@ -143,6 +146,7 @@ def hide(engine: Engine, photo_id: int, reason: str, actor: str) -> str | None:
         photo.hidden_reason, photo.hidden_by, photo.hidden_at = reason, actor, now()
         changes = {"photo": [photo.file_key, None], "reason": [None, reason]}
         audit(session, photo.clinic_id, actor, "admin", "photo-hidden", changes)
+        photos_changed(session, photo.clinic_id, "admin")
         return photo.clinic_id
 
 
@@ -154,4 +158,5 @@ def show(engine: Engine, photo_id: int, actor: str) -> str | None:
             return None
         photo.hidden_reason = photo.hidden_by = photo.hidden_at = None
         audit(session, photo.clinic_id, actor, "admin", "photo-shown", {"photo": [None, photo.file_key]})
+        photos_changed(session, photo.clinic_id, "admin")
         return photo.clinic_id

@@ -38,6 +38,8 @@ class Settings:
     indexer_workers: int | None = None  # None: one process per core but one, at least two
     mail_url: str = f"file://{ROOT / 'var' / 'mail'}"  # see registry/mail.py
     mail_from: str = "Provider Directory <no-reply@localhost>"
+    # After this many days without a confirmation a group of facts is "possibly out of date".
+    facts_max_age_days: int = 180
 
     @property
     def articles_index(self) -> str:
@@ -64,6 +66,7 @@ class Settings:
             indexer_workers=int(env["INDEXER_WORKERS"]) if env.get("INDEXER_WORKERS") else None,
             mail_url=env.get("DIRECTORY_MAIL_URL", defaults.mail_url),
             mail_from=env.get("DIRECTORY_MAIL_FROM", defaults.mail_from),
+            facts_max_age_days=int(env.get("DIRECTORY_FACTS_MAX_AGE_DAYS", defaults.facts_max_age_days)),
         )
 
 

@@ -92,6 +92,22 @@ class ListedPrice(Schema):
     note = fields.String(allow_none=True)
 
 
+class Fact(Schema):
+    source = fields.String(
+        metadata={"description": "Who last changed or confirmed it: clinic, admin or feed:<name>."}
+    )
+    changed_at = fields.String(
+        metadata={"description": "When it last changed, ISO 8601 (provider detail only)."}
+    )
+    confirmed_at = fields.String(metadata={"description": "When it was last confirmed, ISO 8601."})
+    stale = fields.Boolean(
+        metadata={
+            "description": "Not confirmed within the configured age (180 days by default): "
+            "possibly out of date."
+        }
+    )
+
+
 class Explain(Schema):
     sort = fields.String()
     sort_values = fields.List(fields.Raw())
@@ -134,6 +150,14 @@ class ProviderSummary(Schema):
     )
     contact = fields.Dict(allow_none=True)
     hours = fields.Dict(allow_none=True)
+    facts = fields.Dict(
+        keys=fields.String(),
+        values=fields.Nested(Fact),
+        metadata={
+            "description": "Provenance of each group of facts (contact, hours, prices, credentials, photos): "
+            "source, last changed and last confirmed."
+        },
+    )
     updated_at = fields.DateTime(allow_none=True)
     explain = fields.Nested(Explain, metadata={"description": "Only with explain=true."})
 

@@ -9,6 +9,7 @@ import orjson
 from flask import Response, request, stream_with_context, url_for
 from flask.views import MethodView
 
+from directory import freshness
 from directory.api import blp
 from directory.api import schemas as s
 from directory.context import es, geocoder, search_providers, settings, store
@@ -54,6 +55,7 @@ class Providers(MethodView):
         prefix = profile_url("_")[:-1]  # one url_for per response, not per result
         for item in results.items:
             item["url"] = prefix + item["slug"]
+            item["facts"] = freshness.annotate(item["facts"])
         payload = {
             "total": results.total,
             "next_cursor": results.next_cursor,

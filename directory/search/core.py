@@ -321,6 +321,7 @@ def result_item(hit: dict, query: SearchQuery, today: date) -> dict:
     src = hit["_source"]
     item = summarize(src, today)
     item["price"] = prices.card_price(src, query.treatment[0] if query.treatment else None)
+    item["facts"] = src.get("facts") or {}  # who confirmed each group of facts, and when
     if query.origin and src.get("location"):
         if query.sort == "distance":
             item["distance_km"] = round(hit["sort"][0], 3)

@@ -194,9 +194,15 @@ def test_large_feeds_go_through_the_worker_pool_and_keep_their_order_and_errors(
     assert es.count(index=alias)["count"] == 5999
 
 
-def sources(es, alias):
+def sources(es, alias, facts: dict | None = None):
+    """{id: document} without its facts' provenance (times of the load); `facts` gets that part."""
     resp = es.search(index=alias, size=10_000, query={"match_all": {}}, sort=[{"id": "asc"}])
-    return {hit["_id"]: hit["_source"] for hit in resp["hits"]["hits"]}
+    facts = {} if facts is None else facts
+    out = {}
+    for hit in resp["hits"]["hits"]:
+        facts[hit["_id"]] = hit["_source"].pop("facts")
+        out[hit["_id"]] = hit["_source"]
+    return out
 
 
 def test_documents_are_to_document_of_the_dumped_records(es, alias, engine, geocoder):
@@ -215,7 +221,13 @@ def test_documents_are_to_document_of_the_dumped_records(es, alias, engine, geoc
             del document[field]
         expected[record["id"]] = json.loads(json.dumps(document))
     # repr, not ==, so 5 and 5.0 differ, as do key orders
-    assert repr(sources(es, alias)) == repr(dict(sorted(expected.items())))
+    facts = {}
+    assert repr(sources(es, alias, facts)) == repr(dict(sorted(expected.items())))
+    # the feed confirmed every group of facts of its records, at the time it stored them
+    groups = {"contact", "hours", "prices", "credentials"}
+    for listed in facts.values():
+        assert set(listed) == groups and {f["source"] for f in listed.values()} == {"feed:clinics"}
+        assert len({f["confirmed_at"] for f in listed.values()}) == 1
 
 
 def test_the_worker_pool_loads_exactly_what_one_process_loads(es, alias, engine, geocoder, tmp_path):

@@ -2,9 +2,11 @@
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from indexer.mapping import MAPPING, SETTINGS, to_document
+from registry import provenance
 from registry.derive import Ratings
 from registry.schema import ClinicRecord
 
@@ -29,7 +31,8 @@ def test_every_fixture_document_is_accepted_by_the_strict_mapping(es, alias, geo
 
     lines = (Path(__file__).parents[2] / "fixtures" / "clinics.ndjson").read_text().splitlines()
     records = [prepare(json.loads(line), "t", geocoder)[0] for line in lines]
-    _, result = index.rebuild(es, alias, [(r, Ratings.of(r["reviews"])) for r in records])
+    facts = provenance.stamped(None, provenance.GROUPS, "feed:t", datetime.now(UTC), provenance.GROUPS)
+    _, result = index.rebuild(es, alias, [(r, Ratings.of(r["reviews"]), facts) for r in records])
     assert result.errors == []
     assert es.count(index=alias)["count"] == len(lines)
 

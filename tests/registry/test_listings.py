@@ -36,7 +36,7 @@ def test_iter_records_streams_every_row_in_batches(engine):
             listings.upsert(session, {"id": f"c{i:02d}"}, source="feed")
     with Session(engine) as session:
         ids = [r["id"] for r in listings.iter_records(session, batch=7)]
-        streamed = [record["id"] for record, _ in listings.iter_listings(session, batch=7)]
+        streamed = [one.record["id"] for one in listings.iter_listings(session, batch=7)]
     assert ids == streamed == [f"c{i:02d}" for i in range(25)]
 
 
