@@ -71,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
     from directory import (
         clinic,
         consultations,
+        cost_guides,
         counting,
         freshness,
         health,
@@ -104,6 +105,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)
     app.register_blueprint(site.bp)
     app.register_blueprint(learn.bp)
+    app.register_blueprint(cost_guides.bp)
     present.init_app(app)
     app.register_blueprint(consultations.bp)
     review_pages.init_app(app)

@@ -26,7 +26,13 @@ def fact_words(group: str, entry: dict | None) -> str:
     return f"{provenance.LABELS[group]} confirmed by {who} on {when}"
 
 
+def stale_groups(facts: dict | None) -> list[str]:
+    """The names of a listing's groups of facts that are possibly out of date, in lower case."""
+    return [provenance.LABELS[g].lower() for g, entry in annotate(facts).items() if entry["stale"]]
+
+
 def init_app(app: Flask) -> None:
     app.add_template_global(fact_words, "fact_words")
+    app.add_template_global(stale_groups, "stale_groups")
     app.add_template_global(annotate, "fresh_facts")
     app.add_template_global(provenance.LABELS, "fact_labels")

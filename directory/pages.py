@@ -14,7 +14,7 @@ from elasticsearch import ApiError, TransportError
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from directory import jsonld, refine
+from directory import cost_guides, jsonld, refine
 from directory.consultations import consultation_form
 from directory.context import geocoder, search_providers, store
 from directory.counting import count
@@ -120,6 +120,7 @@ def render_search(
         certifications=vocabulary.certifications(),
         map_data=map_data(query, results) if shown else {},
         card_photos=photos.first_published(store(), [p["id"] for p in results.items]) if shown else {},
+        cost_hint=cost_guides.results_hint(query) if shown and results.total else None,
     ), 400 if errors else 200
 
 
@@ -170,6 +171,7 @@ def profile(slug: str):
         p=detail,
         canonical=url,
         nearby=nearby_alternatives(detail),
+        price_guides=cost_guides.nearby_guides(detail),
         jsonld=jsonld.script_tag(jsonld.provider(detail, url)),
         tile_url=current_app.config.get("TILE_URL", DEFAULT_TILES),
         photos=photos.of_clinic(store(), detail["id"], published_only=True),

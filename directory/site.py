@@ -25,9 +25,12 @@ def robots():
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    """A sitemap index: one file for pages and articles, then providers in chunks of 50,000."""
+    """A sitemap index: one file for pages and articles, one for cost guides, then providers in
+    chunks of 50,000."""
     chunks = max(1, -(-listings.count(store()) // SITEMAP_CHUNK))
     urls = [url_for("site.sitemap_pages", _external=True)]
+    if "costs.sitemap" in current_app.view_functions:
+        urls.append(url_for("costs.sitemap", _external=True))
     urls += [url_for("site.sitemap_providers", n=n, _external=True) for n in range(1, chunks + 1)]
     return Response(render_template("sitemap_index.xml", urls=urls), mimetype="application/xml")
 

@@ -12,6 +12,7 @@ from babel.dates import format_datetime
 
 from directory.present import DAY_NAMES, LOCALE, money, span_text, zone_name
 from registry import vocabulary
+from registry.provenance import LABELS as GROUP_LABELS
 
 ACTIONS = {
     "edit": "Listing edited",
@@ -24,6 +25,7 @@ ACTIONS = {
     "photo-shown": "Photo shown again",
     "credential-verified": "Credential verified by our team",
     "credential-rejected": "Credential rejected by our team",
+    "confirm": "Facts confirmed as still right",
 }
 SOURCES = {"clinic": "you", "admin": "our team", "feed": "data feed"}
 LABELS = {
@@ -181,7 +183,44 @@ def _one_line(address: dict | None) -> str:
     )
 
 
+def _prices(old: list | None, new: list | None) -> list[str]:
+    """One line per treatment whose prices were added, changed or removed."""
+
+    def by_treatment(prices: list | None) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for p in prices or []:
+            out.setdefault(p["treatment"], []).append(_listed_price(p))
+        return out
+
+    before, after = by_treatment(old), by_treatment(new)
+    names = vocabulary.treatments()
+    lines = []
+    for code in dict.fromkeys([*before, *after]):
+        if before.get(code) != after.get(code):
+            was, now = (
+                "; ".join(before.get(code, [])) or "no price",
+                "; ".join(after.get(code, [])) or "no price",
+            )
+            lines.append(f"{names.get(code, code)}: {was} → {now}")
+    return lines
+
+
+def _listed_price(price: dict) -> str:
+    amount = (
+        _range(price) if price["max"] != price["min"] else money(price["min"], price.get("currency") or "USD")
+    )
+    if price.get("unit") == "package":
+        return f"{amount} for {price['sessions']} sessions"
+    return f"{amount} a session"
+
+
+def _confirmed(old, groups: list | None) -> list[str]:
+    return [", ".join(GROUP_LABELS.get(g, g) for g in groups or [])]
+
+
 FIELDS: dict[str, Callable[[object, object], list[str]]] = {
+    "prices": _prices,
+    "confirmed": _confirmed,
     "hours": _hours,
     "price_range": _price,
     "treatments": _treatments,

@@ -273,3 +273,44 @@ def _guide(client: Elasticsearch, alias: str, query: CostQuery, answer: dict) ->
     ]
     guide["exact"] = False
     return guide
+
+
+def places(client: Elasticsearch, alias: str, treatment: str, state: str | None = None) -> list[dict]:
+    """Where a treatment's prices are listed: [{value, count}] of states (or of one state's cities),
+    most clinics first."""
+    field = "address.city.raw" if state else "address.state"
+    body = {
+        "size": 0,
+        "query": {"bool": {"filter": clinics_filter(CostQuery(treatment, state=state))}},
+        "aggs": {"places": {"terms": {"field": field, "size": 1000}}},
+    }
+    buckets = client.search(index=alias, **body)["aggregations"]["places"]["buckets"]
+    return [{"value": b["key"], "count": b["doc_count"]} for b in buckets]
+
+
+def guide_places(client: Elasticsearch, alias: str, min_count: int) -> dict[str, list[tuple[str, str]]]:
+    """{treatment: [(state, city or None), ...]} of the guides with at least `min_count` priced
+    clinics in the state (or the city), for the sitemap; one round trip."""
+    lines = []
+    codes = list(vocabulary.treatments())
+    for code in codes:
+        aggs = {
+            "states": {
+                "terms": {"field": "address.state", "size": 100, "min_doc_count": min_count},
+                "aggs": {
+                    "cities": {
+                        "terms": {"field": "address.city.raw", "size": 500, "min_doc_count": min_count}
+                    }
+                },
+            }
+        }
+        query = {"bool": {"filter": clinics_filter(CostQuery(code))}}
+        lines += [{"index": alias, "request_cache": True}, {"size": 0, "query": query, "aggs": aggs}]
+    out = {}
+    for code, answer in zip(codes, msearch(client, lines), strict=True):
+        found = []
+        for state in answer["aggregations"]["states"]["buckets"]:
+            found.append((state["key"], None))
+            found += [(state["key"], city["key"]) for city in state["cities"]["buckets"]]
+        out[code] = found
+    return out
