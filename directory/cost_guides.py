@@ -254,11 +254,17 @@ def guide_jsonld(guide: dict, crumbs: list[tuple[str, str]], url: str) -> list[d
 
 # --- the price distribution chart (server-rendered SVG) --------------------------------------
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 44, 12, 16, 52
+# Two drawings of the same chart: wide for desktops, narrow (bigger type for its size) for phones;
+# CSS shows one. (width, height, left, right, top, bottom, most price labels)
+SHAPES = {"wide": (640, 270, 44, 30, 32, 52, 7), "narrow": (360, 260, 34, 22, 32, 50, 4)}
 
 
 def chart(guide: dict) -> dict:
+    """The histogram drawn at each size of SHAPES."""
+    return {name: _chart(guide, *shape) for name, shape in SHAPES.items()}
+
+
+def _chart(guide, WIDTH, HEIGHT, LEFT, RIGHT, TOP, BOTTOM, labels) -> dict:  # noqa: N803
     """Geometry of the histogram: one bar per bin, the middle half shaded, the median marked."""
     bins = guide["histogram"]
     tallest = max(b["count"] for b in bins)
@@ -283,7 +289,7 @@ def chart(guide: dict) -> dict:
                 "count": b["count"],
             }
         )
-    every = max(1, math.ceil(len(bins) / 6))  # at most about six price labels fit on a phone
+    every = max(1, math.ceil((len(bins) + 1) / labels))
     return {
         "width": WIDTH,
         "height": HEIGHT,
@@ -294,8 +300,10 @@ def chart(guide: dict) -> dict:
         "base": TOP + plot_h,
         "left": LEFT,
         "right": WIDTH - RIGHT,
-        "ticks": [{"x": x(b["from"]), "label": money(b["from"])} for b in bins[::every]]
-        + [{"x": x(high), "label": money(high)}],
+        "ticks": [
+            {"x": x(low + i * (high - low) / len(bins)), "label": money(low + i * (high - low) / len(bins))}
+            for i in range(0, len(bins) + 1, every)
+        ],
         "counts": [
             {"y": round(TOP + plot_h - n / tallest * plot_h, 1), "label": n}
             for n in range(0, tallest + 1, step)

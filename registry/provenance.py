@@ -86,8 +86,8 @@ def public(facts: dict, today: date, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -
 
 
 def source_words(source: str) -> str:
-    """'clinic' -> 'the clinic', 'admin' -> 'our team', 'feed:acme' -> 'the acme feed'."""
+    """'clinic' -> 'the clinic', 'admin' -> 'our team', 'feed:acme' -> 'the data feed “acme”'."""
     if source.startswith("feed:"):
         name = source.removeprefix("feed:")
-        return f"the {name} feed" if name else "a data feed"
+        return f"the data feed “{name}”" if name else "a data feed"
     return {"clinic": "the clinic", "admin": "our team", "feed": "a data feed"}.get(source, source)

@@ -18,7 +18,8 @@ def test_a_city_guide_says_the_numbers_in_words_and_matches_the_api(web):
     api = web.get("/api/v1/costs?treatment=microneedling&location=Charlotte, NC&radius=25mi").get_json()
     p25, p75 = (f"${round(api[k]):,}" for k in ("p25", "p75"))
     assert f"Most clinics charge <strong>{p25}–{p75} per session</strong>" in html
-    assert '<svg viewBox="0 0 640 260" role="img"' in html and "<title>" in html
+    assert '<svg class="wide" viewBox="0 0 640 270" role="img"' in html and "<title>" in html
+    assert '<svg class="narrow" viewBox="0 0 360 260" role="img"' in html
     assert "Compared with North Carolina and the nation" in html
     assert html.count('class="card"') >= 3 and "Microneedling (collagen induction therapy): from $" in html
     data = [json.loads(m) for m in re.findall(r'<script type="application/ld\+json">(.*?)</script>', html)]
@@ -56,4 +57,4 @@ def test_results_articles_and_profiles_link_their_cost_guides(web):
     profile = web.get(f"/providers/{detail['slug']}").get_data(as_text=True)
     typical = detail["session_prices"]["microneedling"]["typical"]
     assert f"${round(typical):,} here; typical nearby:" in profile
-    assert "Treatments and prices confirmed by the clinics feed on" in profile
+    assert "Treatments and prices confirmed by the data feed “clinics” on" in profile
