@@ -8,18 +8,20 @@ from datetime import date
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from directory import freshness
 from directory.clinic import history, hours_form
-from directory.clinic.access import actor, bp, target_clinic
+from directory.clinic.access import actor, admin_args, bp, target_clinic
 from directory.clinic.listing_form import (
     EXTRA_CERT_ROWS,
+    EXTRA_PRICE_ROWS,
     SCHEMA,
     address_changed,
     build_record,
     values_from_form,
     values_from_record,
 )
-from directory.context import geocoder, index_changes, store
-from registry import listings, moderation, vocabulary
+from directory.context import geocoder, index_changes, settings, store
+from registry import listings, moderation, provenance, vocabulary
 from registry.derive import is_valid_certification, profile_slug
 from registry.geocode import geocode_address
 
@@ -140,6 +142,9 @@ def render_listing(
         notice=notice,
         conflict=conflict,
         hours=hours_form.template_data(values),
+        extra_price_rows=EXTRA_PRICE_ROWS,
+        facts=freshness.annotate(listings.get(store(), clinic_id).facts),
+        max_age_days=settings().facts_max_age_days,
         lapsed=lapsed_credentials(current),
         today=date.today().isoformat(),
         treatments=vocabulary.treatments(),
@@ -159,6 +164,26 @@ def lapsed_credentials(record: dict) -> list[dict]:
         for c in record.get("certifications", [])
         if c.get("verified") and not is_valid_certification(c, today)
     ]
+
+
+@bp.post("/clinic/confirm")
+@login_required
+def confirm_facts():
+    """One click: the listing's unchanged facts (one group or all) are confirmed as still right."""
+    clinic_id = target_clinic()
+    confirmed = listings.confirm(
+        store(),
+        clinic_id,
+        request.form.getlist("groups"),
+        actor=actor(),
+        source="admin" if current_user.is_admin else "clinic",
+    )
+    if not confirmed:
+        abort(400)
+    words = ", ".join(provenance.LABELS[group].lower() for group in confirmed)
+    indexed = index_changes()
+    flash(f"Confirmed as still right: {words}." + ("" if indexed else " Search will show it shortly."))
+    return redirect(url_for("clinic.listing", **admin_args(clinic_id)))
 
 
 @bp.get("/clinic/public")

@@ -19,6 +19,9 @@ ADDRESS_FIELDS = ("street", "city", "state", "postal_code", "country")
 CERT_FIELDS = ("code", "issuer", "number", "expires")
 CERT_ROW = re.compile(r"^certifications-(\d+)-(code|issuer|number|expires|remove)$")
 EXTRA_CERT_ROWS = 2
+PRICE_FIELDS = ("treatment", "unit", "min", "max", "sessions", "note")
+PRICE_ROW = re.compile(r"^prices-(\d+)-(treatment|unit|min|max|sessions|note|remove)$")
+EXTRA_PRICE_ROWS = 2
 
 
 @dataclass
@@ -42,6 +45,10 @@ def values_from_record(record: dict) -> dict:
     values["price_range.max"] = _number(price.get("max"))
     values["price_range.currency"] = price.get("currency", "USD")
     values["treatments"] = list(record.get("treatments", []))
+    values["prices"] = [
+        {**{k: _text(p.get(k)) for k in PRICE_FIELDS}, "unit": p.get("unit") or "session"}
+        for p in record.get("prices", [])
+    ]
     location = record.get("location") or {}
     values["location.lat"], values["location.lon"] = location.get("lat", ""), location.get("lon", "")
     values["certifications"] = [
@@ -53,6 +60,10 @@ def values_from_record(record: dict) -> dict:
 
 def _number(value) -> str:
     return "" if value is None else f"{value:g}"
+
+
+def _text(value) -> str:
+    return _number(value) if isinstance(value, int | float) else (value or "")
 
 
 def values_from_form(form: MultiDict) -> dict:
@@ -69,6 +80,7 @@ def values_from_form(form: MultiDict) -> dict:
     ):
         values[key] = form.get(key, "").strip()
     values["treatments"] = form.getlist("treatments")
+    values["prices"] = _rows(form, PRICE_ROW, PRICE_FIELDS, "treatment")
     rows: dict[int, dict] = {}
     for key, value in form.items():
         match = CERT_ROW.match(key)
@@ -80,6 +92,33 @@ def values_from_form(form: MultiDict) -> dict:
         if row.get("code") and not row.get("remove")
     ]
     return values
+
+
+def _rows(form: MultiDict, pattern: re.Pattern, names: tuple[str, ...], key: str) -> list[dict]:
+    """Numbered rows of the form ("prices-0-min"), in order, without those left empty or removed."""
+    rows: dict[int, dict] = {}
+    for name, value in form.items():
+        match = pattern.match(name)
+        if match:
+            rows.setdefault(int(match.group(1)), {})[match.group(2)] = value.strip()
+    return [
+        {k: row.get(k, "") for k in (*names, "remove")}
+        for _, row in sorted(rows.items())
+        if row.get(key) and not row.get("remove")
+    ]
+
+
+def _prices(values: dict) -> list[dict]:
+    """Price rows as the record states them; a price without its highest amount is one amount."""
+    out = []
+    for row in values["prices"]:
+        price = {k: row[k] or None for k in PRICE_FIELDS}
+        price["max"] = price["max"] or price["min"]
+        price["currency"] = "USD"
+        if price["unit"] != "package" and not price["sessions"]:
+            price.pop("sessions")
+        out.append({k: v for k, v in price.items() if v is not None or k in ("min", "max")})
+    return out
 
 
 def build_record(values: dict, current: dict) -> ListingForm:
@@ -110,6 +149,7 @@ def build_record(values: dict, current: dict) -> ListingForm:
         "hours": hours_form.record_hours(values, leave_out=[k.split(".")[1] for k in hours_errors]),
         "treatments": values["treatments"],
         "price_range": _price(values),
+        "prices": _prices(values),
         "certifications": certs,
         "location": current.get("location"),
     }
@@ -131,7 +171,7 @@ def build_record(values: dict, current: dict) -> ListingForm:
 # The form's sections top to bottom, so the error summary lists problems in the order of the page.
 PAGE_ORDER = (
     *("name", "description", "address", "phone", "website", "email"),
-    *("hours", "treatments", "price_range", "certifications"),
+    *("hours", "treatments", "price_range", "prices", "certifications"),
 )
 
 
@@ -160,9 +200,9 @@ def _cert_key(cert: dict) -> tuple:
 def _field_name(path: str) -> str:
     """'certifications.1.expires' -> 'certifications-1-expires'; 'hours.mon.0' -> 'hours.mon' (the
     day's group of pickers); other paths are field names."""
-    match = re.match(r"^certifications\.(\d+)\.(\w+)$", path)
+    match = re.match(r"^(certifications|prices)\.(\d+)\.(\w+)$", path)
     if match:
-        return f"certifications-{match.group(1)}-{match.group(2)}"
+        return f"{match.group(1)}-{match.group(2)}-{match.group(3)}"
     return re.sub(r"^(hours\.[a-z]{3})\.\d+$", r"\1", path)
 
 

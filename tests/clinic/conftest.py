@@ -15,14 +15,14 @@ from pathlib import Path
 from urllib.parse import urlparse, urlsplit
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from directory import create_app
 from indexer import index
 from indexer.load import load_files
 from indexer.sync import index_pending
-from registry import listings, ratelimits
+from registry import listings, outbox, ratelimits
 from registry.db import open_store
 from registry.mail import read_mailbox
 from registry.models import (
@@ -34,6 +34,7 @@ from registry.models import (
     ListingReport,
     OutboxEntry,
     Photo,
+    ReminderSent,
     Review,
     ReviewDecision,
     ReviewFlag,
@@ -83,11 +84,12 @@ def clinic_app(clinic_directory, es):
     ratelimits.clear(engine)
     with Session(engine) as session:
         versions = {cid: v for cid, v in session.execute(select(Clinic.id, Clinic.version))}
+        facts = {cid: f for cid, f in session.execute(select(Clinic.id, Clinic.facts))}
     yield app
-    restore(app, loaded, versions, es)
+    restore(app, loaded, versions, facts, es)
 
 
-def restore(app, loaded: dict[str, dict], versions: dict[str, int], es) -> None:
+def restore(app, loaded: dict[str, dict], versions: dict[str, int], facts: dict[str, dict], es) -> None:
     """Put back what a test changed (see the module's docstring)."""
     engine = app.extensions["store"]
     with Session(engine) as session, session.begin():
@@ -97,6 +99,7 @@ def restore(app, loaded: dict[str, dict], versions: dict[str, int], es) -> None:
             ListingReport,
             Photo,
             OutboxEntry,
+            ReminderSent,
             ReviewDecision,
             ReviewFlag,
             ReviewVote,
@@ -119,6 +122,10 @@ def restore(app, loaded: dict[str, dict], versions: dict[str, int], es) -> None:
             listings.save(
                 engine, clinic_id, loaded[clinic_id], version=str(version), actor="tests", source="feed"
             )
+    with Session(engine) as session, session.begin():  # provenance of facts, confirmations included
+        for clinic_id, stamped in facts.items():
+            session.execute(update(Clinic).where(Clinic.id == clinic_id).values(facts=stamped))
+            outbox.enqueue(session, clinic_id)
     result = index_pending(engine, es, app.config["SETTINGS"].index)
     assert result.error is None and not result.failed
     ratelimits.clear(engine)
