@@ -1,4 +1,4 @@
-"""Command line: python -m indexer {load,rebuild,sync,articles} ...
+"""Command line: python -m indexer {load,rebuild,sync,articles,reminders} ...
 
 Exit status: 0 when every record loaded, 1 when some were rejected (they are listed),
 2 for usage errors, when Elasticsearch or the store cannot be reached, or when Elasticsearch
@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 import traceback
+from datetime import date
 from pathlib import Path
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
     p_art = commands.add_parser("articles", help="validate and index the Learn articles (Markdown)")
     p_art.add_argument("directory", nargs="?", type=Path, help="default: fixtures/content")
     p_art.set_defaults(run=articles_command)
+    p_remind = commands.add_parser(
+        "reminders", help="mail clinics whose facts are getting stale or credentials expire soon (once each)"
+    )
+    p_remind.add_argument("--today", type=date.fromisoformat, help="the day to judge by (default: today)")
+    p_remind.set_defaults(run=reminders_command)
     args = parser.parse_args(argv)
     # A feed's text is echoed in rejections: never let an odd character end the run.
     sys.stderr.reconfigure(errors="backslashreplace")
@@ -196,6 +202,26 @@ def articles_command(args: argparse.Namespace, settings: Settings) -> int:
     )
     print(f"indexed {len(found)} articles into {name} (alias {alias})", file=sys.stderr)
     return EXIT_OK
+
+
+def reminders_command(args: argparse.Namespace, settings: Settings) -> int:
+    """Send the reminders due today that were not sent before (cron-able: run it daily)."""
+    from registry.mail import make_mailer
+    from registry.reminders import send_reminders
+
+    report = send_reminders(
+        open_store(settings.database_url),
+        make_mailer(settings.mail_url, settings.mail_from),
+        today=args.today or date.today(),
+        max_age_days=settings.facts_max_age_days,
+        listing_url=settings.public_url.rstrip("/") + "/clinic/listing",
+    )
+    print(
+        f"sent {report.messages} messages about {report.items} reminders to {report.clinics} listings"
+        + (f"; mail failed for {len(report.failed)} (tried again next run)" if report.failed else ""),
+        file=sys.stderr,
+    )
+    return 1 if report.failed else 0
 
 
 if __name__ == "__main__":

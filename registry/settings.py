@@ -40,6 +40,7 @@ class Settings:
     mail_from: str = "Provider Directory <no-reply@localhost>"
     # After this many days without a confirmation a group of facts is "possibly out of date".
     facts_max_age_days: int = 180
+    public_url: str = "http://127.0.0.1:8000"  # where links in mail sent outside a request point
 
     @property
     def articles_index(self) -> str:
@@ -66,6 +67,7 @@ class Settings:
             indexer_workers=int(env["INDEXER_WORKERS"]) if env.get("INDEXER_WORKERS") else None,
             mail_url=env.get("DIRECTORY_MAIL_URL", defaults.mail_url),
             mail_from=env.get("DIRECTORY_MAIL_FROM", defaults.mail_from),
+            public_url=env.get("DIRECTORY_PUBLIC_URL", defaults.public_url),
             facts_max_age_days=int(env.get("DIRECTORY_FACTS_MAX_AGE_DAYS", defaults.facts_max_age_days)),
         )
 
