@@ -70,8 +70,8 @@ def test_run_twice_each_reminder_is_sent_once(engine, database_url, tmp_path, mo
         "Opening hours: last confirmed on May 1, 2026; your listing is shown as possibly out of date" in body
     )
     assert (
-        "Treatments and prices: last confirmed on June 20, 2026; your listing will show from December 17, 2026"
-        in body
+        "Treatments and prices: last confirmed on June 20, 2026; "
+        "your listing will show from December 17, 2026" in body
     )
     assert "Registered nurse (RN-1) expires on December 20, 2026" in body
     assert "Address and contact details" not in body  # confirmed yesterday by the feed
