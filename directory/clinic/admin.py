@@ -3,6 +3,7 @@ to resolve, new photos to look over), past decisions, and invitations from the w
 
 from __future__ import annotations
 
+from datetime import date
 from functools import wraps
 from urllib.parse import urlsplit
 
@@ -12,8 +13,9 @@ from marshmallow import ValidationError, validate
 
 from directory.clinic.accounts import set_password_url
 from directory.clinic.mailings import send_claim_decision, send_invitation
-from directory.context import index_changes, store
-from registry import accounts, listings, moderation, photos, vocabulary
+from directory.context import es, index_changes, settings, store
+from directory.search.freshness import expiring_credentials, freshness_report
+from registry import accounts, listings, moderation, photos, provenance, vocabulary
 from registry.derive import id_from_slug
 from registry.models import REPORT_KINDS, ROLES
 
@@ -48,6 +50,20 @@ def queue():
         refused=refused,
         names={**listings.names(store(), others), **found.names},
         kinds=REPORT_KINDS,
+    )
+
+
+@bp.get("/freshness")
+@admin_required
+def freshness():
+    """How fresh listings are per metro, and the verified credentials expiring within 30 days."""
+    today = date.today()
+    return render_template(
+        "admin/freshness.html",
+        report=freshness_report(es(), settings().index, today),
+        expiring=expiring_credentials(es(), settings().index, today),
+        labels=provenance.LABELS,
+        max_age_days=settings().facts_max_age_days,
     )
 
 

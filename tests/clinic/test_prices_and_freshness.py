@@ -4,6 +4,7 @@ see who confirmed what and when, and facts left unconfirmed too long as possibly
 import time
 from datetime import UTC, datetime, timedelta
 
+from markupsafe import escape
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -120,3 +121,27 @@ def test_facts_not_confirmed_for_too_long_are_marked_on_profile_and_card(clinic_
     results = web.get(f"/search?location={city}, {detail['address']['state']}").get_data(as_text=True)
     card = results.split('id="provider-good-2"')[1].split("</li>")[0]
     assert "Possibly out of date: opening hours" in card
+
+
+def test_the_administrators_freshness_report_counts_per_metro(clinic_app, admin, clinic_a, h):
+    page = admin.get("/admin/freshness")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    assert "All listings" in html and "Credentials expiring within 30 days" in html
+    # every listing was confirmed by its feed when loaded: 100% within 90 days
+    total = html.split('class="total"')[1].split("</tr>")[0]
+    assert total.count("100%") == 8 and total.count("–") == 2  # no photos anywhere yet
+    assert clinic_a.get("/admin/freshness").status_code == 403
+
+
+def test_credentials_expiring_soon_are_listed_for_administrators(clinic_app, admin):
+    engine, es = clinic_app.extensions["store"], clinic_app.extensions["elasticsearch"]
+    stored = listings.get(engine, "good-2")
+    soon = (datetime.now(UTC).date() + timedelta(days=12)).isoformat()
+    cert = {"code": "registered-nurse", "number": "RN-77", "verified": True, "expires": soon}
+    record = {**stored.record, "certifications": [cert]}
+    listings.save(engine, "good-2", record, version=str(stored.version), actor="tests", source="admin")
+    index_pending(engine, es, clinic_app.config["SETTINGS"].index)
+    html = admin.get("/admin/freshness").get_data(as_text=True)
+    row = html.split("Credentials expiring within 30 days")[1]
+    assert "Registered nurse" in row and str(escape(stored.record["name"])) in row
