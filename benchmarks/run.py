@@ -33,6 +33,7 @@ from datetime import UTC, datetime
 from importlib.metadata import version as pkg_version
 from pathlib import Path
 
+import costs
 import loadgen
 import report
 import understanding
@@ -45,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tools/
 from indexer import index as es_index
 from indexer.load import prepare
 from indexer.mapping import MAPPING, index_settings, to_document
+from registry import provenance
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.settings import Settings
 from tools.synthetic import generate
@@ -108,8 +110,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 
 def dataset(n: int, seed: int, cache: Path) -> Path:
-    """The NDJSON feed of `n` synthetic clinics, generated once per (n, seed)."""
-    path = cache / f"clinics-{n}-seed{seed}.ndjson"
+    """The NDJSON feed of `n` synthetic clinics, generated once per (n, seed, generator version)."""
+    made_by = hashlib.sha256((ROOT / "tools" / "synthetic.py").read_bytes()).hexdigest()[:8]
+    path = cache / f"clinics-{n}-seed{seed}-{made_by}.ndjson"
     if path.exists():
         log(f"reusing {path}")
         return path
@@ -128,8 +131,10 @@ def bulk_bodies(feed: Path, n: int, seed: int, cache: Path) -> list[bytes]:
     The cache file is named after the mapping too: a new document field means a new mapping,
     so documents built for an older one are never reused.
     """
-    shape = hashlib.sha256(json.dumps(MAPPING, sort_keys=True).encode()).hexdigest()[:8]
+    shape = hashlib.sha256(json.dumps(MAPPING, sort_keys=True).encode() + feed.name.encode()).hexdigest()[:8]
     path = cache / f"bulk-{n}-seed{seed}-{shape}.ndjson"
+    # As the indexer stores them: every group of facts confirmed by the feed as it loads.
+    facts = provenance.stamped(None, provenance.RECORD_GROUPS, "feed:bench", datetime.now(UTC), ())
     if not path.exists():
         log(f"serializing {n:,} documents for raw _bulk into {path}")
         geocoder = CachedGeocoder(make_geocoder("offline"))
@@ -140,7 +145,7 @@ def bulk_bodies(feed: Path, n: int, seed: int, cache: Path) -> list[bytes]:
                 if record is None:
                     raise SystemExit(f"error: generated record rejected: {rejected}")
                 action = json.dumps({"index": {"_id": record["id"]}})
-                doc = json.dumps(to_document(record), ensure_ascii=False, separators=(",", ":"))
+                doc = json.dumps(to_document(record, None, facts), ensure_ascii=False, separators=(",", ":"))
                 out.write(f"{action}\n{doc}\n")
         tmp.rename(path)
     bodies, chunk = [], []
@@ -510,6 +515,16 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
     log(f"query understanding, CPU ms per request: {json.dumps(understood)}")
 
     results = measure(args, wrk, app, es, settings.elasticsearch_url, alias, queries, api_key, cache)
+    log("cost guides: GET /api/v1/costs and the engine's own request")
+    results["costs"] = costs.measure_costs(
+        args, wrk, app.base, es, settings.elasticsearch_url, alias, api_key, geocoder, records, cache
+    )
+    cr = results["costs"]
+    log(
+        f"costs: API p50 {cr['api']['p50']:.1f} ms p99 {cr['api']['p99']:.1f} ms "
+        f"{cr['api']['rps']:.0f} req/s; engine p50 {cr['es_wrk']['p50']:.1f} ms; "
+        f"exact {cr['exact']}/{cr['urls']}, mismatched {cr['mismatched']}"
+    )
 
     workers = app.workers()
     rss = [vm_rss(pid) for pid in workers]
@@ -618,6 +633,22 @@ def notes(results: list[dict]) -> list[str]:
             f"{c['app']:.2f} ms (of which kernel {c['app_sys']:.2f} ms), Elasticsearch {c['es']:.2f} ms "
             f"(straight from wrk: {r['es_wrk']['cpu']['es']:.2f} ms), wrk {c['loadgen']:.2f} ms."
         )
+        k = r.get("costs")
+        if k:
+            one = k.get("single", {})
+            api, engine = k["api"], k["es_wrk"]
+            text = (
+                f"- {r['size']:,} clinics, cost guides (GET /api/v1/costs, {k['urls']} URLs: a treatment "
+                f"around a city, in a state, nationwide): API p50 {api['p50']:.1f} ms, "
+                f"p99 {api['p99']:.1f} ms, "
+                f"{api['rps']:.0f} req/s under load; the engine's own request p50 {engine['p50']:.1f} ms, "
+                f"p99 {engine['p99']:.1f} ms, {engine['rps']:.0f} req/s"
+            )
+            if one:
+                single = f"API p50 {one['api']['p50']:.1f} ms, engine {one['es_wrk']['p50']:.1f} ms"
+                text += f"; one connection: {single}"
+            text += f"; {k['exact']} of {k['urls']} exact from every price, {k['mismatched']} differing."
+            out.append(text)
         p = r.get("profile")
         if p:
             share = p["es_ms"] / p["api_ms"] * 100
