@@ -27,11 +27,10 @@ import math
 from dataclasses import dataclass
 
 from elasticsearch import Elasticsearch
-from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from directory.search.args import Distance
-from directory.search.core import msearch
-from directory.search.errors import PlaceNotFound
+from directory.search.core import msearch, resolve_place
 from directory.search.query import DEFAULT_RADIUS_KM, DEFAULT_RADIUS_MI
 from registry import vocabulary
 from registry.geocode import STATES
@@ -83,6 +82,13 @@ class CostArgs(Schema):
             "example": "25mi",
         }
     )
+
+    @pre_load
+    def state_in_capitals(self, data, **_):
+        """'nc' is NC."""
+        if isinstance(data.get("state"), str):
+            data = {**data, "state": data["state"].strip().upper()}
+        return data
 
     @validates_schema
     def one_place(self, data: dict, **_) -> None:
@@ -222,13 +228,8 @@ def cost_guides(client: Elasticsearch, alias: str, queries: list[CostQuery]) -> 
 
 
 def resolve(query: CostQuery, geocoder) -> CostQuery:
-    """Fill lat/lon from `location` with the geocoder, or raise PlaceNotFound."""
-    if query.location and query.lat is None:
-        found = geocoder.geocode(query.location)
-        if found is None:
-            raise PlaceNotFound(query.location, geocoder.suggest(query.location))
-        query.lat, query.lon = found.latitude, found.longitude
-    return query
+    """Fill lat/lon from `location` with the search core's geocoding, or raise PlaceNotFound."""
+    return resolve_place(query, geocoder)
 
 
 def _guide(client: Elasticsearch, alias: str, query: CostQuery, answer: dict) -> dict:

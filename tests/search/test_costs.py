@@ -194,3 +194,9 @@ def test_beyond_the_exact_limit_percentiles_stay_within_one_percent(es, new_alia
         assert sum(b["count"] for b in guide["histogram"]) == 20_000
     finally:
         index.delete_alias_and_indices(es, alias)
+
+
+def test_a_state_in_lower_case_is_the_same_state(web):
+    lower = web.get("/api/v1/costs?treatment=microneedling&state=fl").get_json()
+    assert lower == web.get("/api/v1/costs?treatment=microneedling&state=FL").get_json()
+    assert lower["place"] == "Florida" and lower["count"] > 0
