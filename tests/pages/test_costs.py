@@ -58,3 +58,20 @@ def test_results_articles_and_profiles_link_their_cost_guides(web):
     typical = detail["session_prices"]["microneedling"]["typical"]
     assert f"${round(typical):,} here; typical nearby:" in profile
     assert "Treatments and prices confirmed by the data feed “clinics” on" in profile
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/costs/microneedling/nc/" + "a" * 5000 + "/",
+        "/costs/microneedling/nc/%00%ff/",
+        "/costs/microneedling/nc/charlotte%0a/",
+        "/api/v1/costs?treatment=microneedling&lat=1e400&lon=0",
+        "/api/v1/costs?treatment=microneedling&location=" + "x" * 300,
+        "/api/v1/costs?treatment=microneedling&location=Charlotte&radius=1e9mi",
+        "/api/v1/costs?treatment=microneedling&state=%00",
+        "/api/v1/costs?treatment[]=microneedling",
+    ],
+)
+def test_hostile_addresses_get_a_clear_answer_never_a_500(web, url):
+    assert web.get(url).status_code in (400, 404)
