@@ -30,7 +30,7 @@ from elasticsearch import Elasticsearch
 from marshmallow import Schema, ValidationError, fields, post_load, pre_load, validate, validates_schema
 
 from directory.search.args import Distance
-from directory.search.core import msearch, resolve_place
+from directory.search.core import msearch, resolve_location
 from directory.search.query import DEFAULT_RADIUS_KM, DEFAULT_RADIUS_MI
 from registry import vocabulary
 from registry.geocode import STATES
@@ -228,8 +228,15 @@ def cost_guides(client: Elasticsearch, alias: str, queries: list[CostQuery]) -> 
 
 
 def resolve(query: CostQuery, geocoder) -> CostQuery:
-    """Fill lat/lon from `location` with the search core's geocoding, or raise PlaceNotFound."""
-    return resolve_place(query, geocoder)
+    """Resolve `location` as search does (`resolve_location`, or PlaceNotFound): a whole state
+    ("Florida") becomes that state's guide, any other place its point with the radius."""
+    if query.location and query.lat is None:
+        area = resolve_location(query.location, geocoder).area
+        if area.kind == "state" and area.state in STATES:
+            query.state, query.radius_km, query.place = area.state, None, STATES[area.state]
+        else:
+            query.lat, query.lon = area.lat, area.lon
+    return query
 
 
 def _guide(client: Elasticsearch, alias: str, query: CostQuery, answer: dict) -> dict:
