@@ -200,3 +200,9 @@ def test_a_state_in_lower_case_is_the_same_state(web):
     lower = web.get("/api/v1/costs?treatment=microneedling&state=fl").get_json()
     assert lower == web.get("/api/v1/costs?treatment=microneedling&state=FL").get_json()
     assert lower["place"] == "Florida" and lower["count"] > 0
+
+
+def test_a_whole_state_named_as_the_location_is_that_states_guide(web):
+    named = web.get("/api/v1/costs?treatment=microneedling&location=Florida").get_json()
+    assert named["state"] == "FL" and named["radius_km"] is None and named["place"] == "Florida"
+    assert named["count"] == web.get("/api/v1/costs?treatment=microneedling&state=FL").get_json()["count"]
