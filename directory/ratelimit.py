@@ -4,8 +4,9 @@ flask-limiter does the bookkeeping (429, Retry-After, X-RateLimit-* headers); th
 live in the store (SQLite or PostgreSQL, `registry.ratelimits`), so they hold across processes
 and machines without another service to run. Partners get their own limit; anonymous callers share
 ANONYMOUS_LIMIT per client address, and the whole-store export has ANONYMOUS_EXPORT_LIMIT on top.
-The search page and profiles have PAGE_LIMIT per address. Addresses are the client's own behind
-trusted proxies (DIRECTORY_TRUSTED_PROXIES, directory.safety), one counter per visitor.
+The search page, profiles and cost guide pages have PAGE_LIMIT per address. Addresses are the
+client's own behind trusted proxies (DIRECTORY_TRUSTED_PROXIES, directory.safety), one counter per
+visitor.
 """
 
 from __future__ import annotations
@@ -27,7 +28,14 @@ ANONYMOUS_LIMIT = "60 per minute"
 # Per client address (after DIRECTORY_TRUSTED_PROXIES): pages that cost a search or a store read,
 # generous for a person paging through results, not for a scraper.
 PAGE_LIMIT = "120 per minute"
-PAGE_ENDPOINTS = ("pages.search_page", "pages.profile")
+PAGE_ENDPOINTS = (
+    "pages.search_page",
+    "pages.profile",
+    "costs.index",
+    "costs.treatment",
+    "costs.state",
+    "costs.city",
+)
 # The export streams the whole store: anonymous callers may try it a few times an hour;
 # partners with a key have only their own limit.
 ANONYMOUS_EXPORT_LIMIT = "6 per hour"

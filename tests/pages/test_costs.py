@@ -75,3 +75,17 @@ def test_results_articles_and_profiles_link_their_cost_guides(web):
 )
 def test_hostile_addresses_get_a_clear_answer_never_a_500(web, url):
     assert web.get(url).status_code in (400, 404)
+
+
+def test_cost_guide_pages_share_the_page_limit_per_address(directory_settings):
+    from directory import create_app
+    from registry import ratelimits
+
+    app = create_app({"SETTINGS": directory_settings, "TESTING": True, "PAGE_LIMIT": "2 per minute"})
+    ratelimits.clear(app.extensions["store"])
+    web = app.test_client()
+    guide = "/costs/microneedling/nc/charlotte/"
+    assert [web.get(guide).status_code for _ in range(3)] == [200, 200, 429]
+    other = {"REMOTE_ADDR": "192.0.2.9"}
+    assert web.get("/costs/microneedling/", environ_overrides=other).status_code == 200
+    ratelimits.clear(app.extensions["store"])

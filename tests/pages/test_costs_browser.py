@@ -38,3 +38,28 @@ def test_cost_guide_chart_numbers_and_a_clinic_profile(page, live_server, axe, a
     assert axe(page) == []
     page.locator("#treatments-title").scroll_into_view_if_needed()
     page.screenshot(path=str(artifacts / f"profile-prices-{page.viewport_name}.png"))
+
+
+def test_cost_guides_and_a_profiles_prices_work_under_the_policy(browser, live_server):
+    context = browser.new_context(viewport={"width": 1366, "height": 900})  # the policy enforced
+    page = context.new_page()
+    violations = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.on("pageerror", lambda error: violations.append(str(error)))
+    for path in ("/costs/", "/costs/microneedling/", "/costs/microneedling/nc/"):
+        page.goto(live_server + path)
+        page.wait_for_load_state("load")
+    page.goto(live_server + "/costs/microneedling/nc/charlotte/")
+    policy = page.context.request.get(page.url).headers["content-security-policy"]
+    assert "style-src 'self'" in policy and "script-src 'self'" in policy
+    # The chart's look comes from the stylesheet: one drawing shown, bars filled, no inline style.
+    assert page.locator("figure.price-chart svg.wide").is_visible()
+    assert page.locator("figure.price-chart svg.narrow").is_hidden()
+    assert page.locator("figure.price-chart [style]").count() == 0
+    assert page.locator('script[type="application/ld+json"]').count() >= 1
+    page.locator("#clinics-title ~ ol.results > li.card h3 a").first.click()
+    page.wait_for_url(re.compile(r"/providers/"))
+    assert page.locator("table.prices tr[data-treatment=microneedling]").is_visible()
+    page.wait_for_load_state("load")
+    context.close()
+    assert violations == []

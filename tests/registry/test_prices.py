@@ -92,7 +92,7 @@ def test_the_number_of_prices_is_capped():
     many = [{"treatment": "microneedling", "min": 1, "max": 2, "unit": "package", "sessions": 2}] * (
         MAX_PRICES + 1
     )
-    assert errors_of(prices=many)["prices"] == f"Give at most {MAX_PRICES} of the prices."
+    assert errors_of(prices=many)["prices"] == f"Send at most {MAX_PRICES} of the prices."
 
 
 def test_per_session_prices_prefer_own_session_price_then_package_then_the_general_range():
