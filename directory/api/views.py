@@ -71,8 +71,15 @@ class Providers(MethodView):
 class Costs(MethodView):
     @blp.arguments(costs.CostArgs(), location="query", as_kwargs=False)
     @blp.response(200, s.CostGuide)
-    @blp.alt_response(400, schema=s.Problem, description="A parameter is invalid or the place is unknown.")
-    @blp.alt_response(503, schema=s.Problem, description="The search engine is unavailable.")
+    @blp.alt_response(
+        400,
+        schema=s.Problem,
+        content_type=PROBLEM_TYPE,
+        description="A parameter is invalid or the place is unknown.",
+    )
+    @blp.alt_response(
+        503, schema=s.Problem, content_type=PROBLEM_TYPE, description="The search engine is unavailable."
+    )
     def get(self, query: costs.CostQuery):
         """What clinics charge for a treatment per session around a place, in a state or nationwide.
 
