@@ -107,7 +107,7 @@ def test_errors_say_what_to_fix_and_take_you_to_the_field(clinic_app, browser, s
     clinic_app.config["TILE_URL"] = no_tiles
     h.sign_up(clinic_app, "good-7", "errors@clinic.test")
     with serve_app(clinic_app) as base:
-        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        page = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True).new_page()
         sign_in(page, base, "errors@clinic.test", h.password)
         page.get_by_label("Website").fill("not a web address")
         saturday = page.locator("#f-hours-sat")
@@ -144,7 +144,7 @@ def test_dragging_the_pin_sets_the_saved_location(clinic_app, browser, serve_app
     clinic_app.config["TILE_URL"] = no_tiles
     h.sign_up(clinic_app, "good-8", "pin@clinic.test")
     with serve_app(clinic_app) as base:
-        page = browser.new_context(viewport={"width": 1366, "height": 900}).new_page()
+        page = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True).new_page()
         sign_in(page, base, "pin@clinic.test", h.password)
         before = float(page.locator("input[name='location.lat']").input_value())
         pin = page.locator(".leaflet-marker-icon")
