@@ -1,8 +1,9 @@
 """Where an API request's time goes: one process, one request at a time, no gunicorn.
 
 Two passes over the same URLs as the load test: a timed pass that splits each request into
-the Elasticsearch call, the rate-limit counter, the partner-key lookup and the rest, and a
-pyinstrument pass whose call tree is written to benchmarks/results/profile-<size>.txt.
+the Elasticsearch call, the partner-key lookup and the rest, and a pyinstrument pass whose call
+tree is written to benchmarks/results/profile-<size>.txt. (The CPU of each part under load, in
+the gunicorn workers, is measured by benchmarks/sections.py.)
 The same searches are also sent straight through the Python client, one at a time, so the
 in-process numbers have their own engine baseline.
 """
@@ -48,7 +49,7 @@ def profile_api(
     settings: Settings, api_key: str, queries: list, alias: str, out: Path, rounds: int = 2
 ) -> dict:
     """Per-request breakdown (ms) of the API in one process, and the direct baseline."""
-    from directory import create_app, ratelimit
+    from directory import create_app
     from registry import partners
 
     app = create_app({"SETTINGS": settings, "PUBLIC_URL": "http://127.0.0.1:8000"})
@@ -64,12 +65,9 @@ def profile_api(
                 raise RuntimeError(f"{url} answered {resp.status_code}: {resp.get_data(as_text=True)[:300]}")
 
     api_pass()  # warm: imports, caches, connections
-    timers = {k: Timer() for k in ("es", "ratelimit", "partner")}
+    timers = {k: Timer() for k in ("es", "partner")}
     with (
         patched(es.transport, "perform_request", timers["es"]),
-        patched(ratelimit.SQLStorage, "incr", timers["ratelimit"]),
-        patched(ratelimit.SQLStorage, "get", timers["ratelimit"]),
-        patched(ratelimit.SQLStorage, "get_expiry", timers["ratelimit"]),
         patched(partners, "for_key", timers["partner"]),
     ):
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -91,11 +89,9 @@ def profile_api(
         "api_cpu_ms": api_cpu / n * 1000,
         "direct_cpu_ms": direct_cpu / n * 1000,
         "es_ms": timers["es"].seconds / n * 1000,
-        "ratelimit_ms": timers["ratelimit"].seconds / n * 1000,
-        "ratelimit_calls": timers["ratelimit"].calls / n,
         "partner_ms": timers["partner"].seconds / n * 1000,
     }
-    result["rest_ms"] = result["api_ms"] - result["es_ms"] - result["ratelimit_ms"] - result["partner_ms"]
+    result["rest_ms"] = result["api_ms"] - result["es_ms"] - result["partner_ms"]
 
     try:
         from pyinstrument import Profiler

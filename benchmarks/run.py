@@ -7,6 +7,10 @@ with wrk through the API, with wrk straight at Elasticsearch and with the Python
 memory; profile one API process. Every number is reported next to, and as a ratio of, the
 engine measured in the same run, because the machine is shared and noisy.
 
+Two modes in one run, in interleaved rounds: *shared* (the node, the app and the load
+generator share every core, as on a laptop) and *pinned* (the node alone on core 0, the app and
+the load generator on the others, as production runs the node apart from the app hosts).
+
     python benchmarks/run.py [--sizes 10000,100000] [--duration 20] [--rounds 3] [--keep]
 
 See benchmarks/README.md for what each number means and the targets.
@@ -36,6 +40,7 @@ from pathlib import Path
 import costs
 import loadgen
 import report
+import sections
 import understanding
 import urllib3
 import workload
@@ -56,6 +61,8 @@ RESULTS = ROOT / "benchmarks" / "results"
 SEED = 20261101
 BULK_CHUNK = es_index.CHUNK_SIZE  # the indexer's chunk size, so both sides send the same requests
 PARTNER_LIMIT = "1000000000 per minute"
+MODES = ("shared", "pinned")
+NODE_CORE = 0  # pinned mode: the node's core; everything else runs on the others
 T0 = time.perf_counter()
 
 
@@ -80,6 +87,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         default=10,
         help="seconds of the 1-connection latency runs, API and engine (default 10; 0 skips)",
     )
+    p.add_argument(
+        "--sections",
+        type=float,
+        default=10,
+        help="seconds of the API run per mode with the workers' section timers on (default 10; 0 skips)",
+    )
+    p.add_argument(
+        "--modes",
+        default="shared,pinned",
+        help="shared (every core shared), pinned (the node alone on core 0), or both (default)",
+    )
     p.add_argument("--connections", type=int, default=16, help="concurrent connections / client threads")
     p.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     p.add_argument("--queries", type=int, default=200, help="distinct request URLs in the mix")
@@ -103,6 +121,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         p.error("each size must be at least 100")
     if args.rounds < 1 or args.duration < 1:
         p.error("--rounds and --duration must be at least 1")
+    args.modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if not args.modes or set(args.modes) - set(MODES):
+        p.error(f"--modes takes a comma-separated subset of {','.join(MODES)}")
     return args
 
 
@@ -223,7 +244,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def create_partner(env: dict) -> str:
+def create_partner(env: dict, root: Path = ROOT) -> str:
     name = f"bench-{int(time.time())}"
     proc = subprocess.run(
         [
@@ -238,7 +259,7 @@ def create_partner(env: dict) -> str:
             "--rate-limit",
             PARTNER_LIMIT,
         ],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         capture_output=True,
         text=True,
@@ -248,23 +269,28 @@ def create_partner(env: dict) -> str:
 
 
 class Gunicorn:
-    """The app under the project's gunicorn.conf.py, its access log written to a file."""
+    """The app under the project's gunicorn.conf.py, its log written to a file, with the section
+    timers of benchmarks/sections.py in each worker (idle until switched on)."""
 
-    def __init__(self, env: dict, log_path: Path) -> None:
+    def __init__(self, env: dict, log_path: Path, sections_dir: Path, root: Path = ROOT) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log_file = log_path.open("w")
+        self.sections_dir = sections_dir
+        sections_dir.mkdir(parents=True, exist_ok=True)
+        for old in sections_dir.glob("*.json"):
+            old.unlink()
         self.proc = subprocess.Popen(
             [
                 sys.executable,
                 "-m",
                 "gunicorn",
                 "-c",
-                str(ROOT / "gunicorn.conf.py"),
+                str(ROOT / "benchmarks" / "gunicorn_sections.py"),
                 "directory:create_app()",
             ],
-            cwd=ROOT,
-            env={**env, "BIND": f"127.0.0.1:{self.port}"},
+            cwd=root,
+            env={**env, "BIND": f"127.0.0.1:{self.port}", "BENCH_SECTIONS_DIR": str(sections_dir)},
             stdout=self.log_file,
             stderr=subprocess.STDOUT,
         )
@@ -309,6 +335,81 @@ class Gunicorn:
                 self.proc.kill()
                 self.proc.wait()
         self.log_file.close()
+
+
+class Pinning:
+    """Pinned mode: the node alone on NODE_CORE; this process (and so wrk, the Python client's
+    threads and the indexer it starts) and the app's gunicorn on the other cores. Set per thread
+    with sched_setaffinity, the call `taskset -a -p` makes; `release` gives every thread the
+    affinity its process had before. The node may be shared with other work, so the original is
+    also kept in a file, and a run killed outright is undone by the next one (`undo_leftover`).
+    """
+
+    def __init__(self, node_pid: int, record: Path) -> None:
+        self.node_pid, self.record = node_pid, record
+        cores = os.sched_getaffinity(0)
+        self.others = cores - {NODE_CORE}
+        self.pinned_pids: dict[int, set[int]] = {}
+
+    @staticmethod
+    def for_node(es: Elasticsearch, record: Path) -> Pinning | None:
+        """None when the node is not a process on this machine, or there is one core only."""
+        info = es.nodes.info(node_id="_local", metric="process")
+        pid = next(iter(info["nodes"].values()))["process"]["id"]
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            return None
+        if b"elasticsearch" not in cmdline or len(os.sched_getaffinity(0)) < 2:
+            return None
+        return Pinning(pid, record)
+
+    @staticmethod
+    def _set(pid: int, cores: set[int]) -> None:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                os.sched_setaffinity(int(task.name), cores)
+
+    def pin(self, app_pids: list[int]) -> None:
+        for pid in [self.node_pid, os.getpid(), *app_pids]:
+            if pid not in self.pinned_pids:
+                self.pinned_pids[pid] = os.sched_getaffinity(pid)
+        self.record.write_text(
+            json.dumps({"pid": self.node_pid, "cores": sorted(self.pinned_pids[self.node_pid])})
+        )
+        self._set(self.node_pid, {NODE_CORE})
+        for pid in [os.getpid(), *app_pids]:
+            self._set(pid, self.others)
+
+    def release(self) -> None:
+        for pid, cores in self.pinned_pids.items():
+            with contextlib.suppress(OSError):
+                self._set(pid, cores)
+        self.pinned_pids.clear()
+        self.record.unlink(missing_ok=True)
+
+    @staticmethod
+    def undo_leftover(record: Path) -> None:
+        if not record.exists():
+            return
+        left = json.loads(record.read_text())
+        with contextlib.suppress(OSError):
+            Pinning._set(left["pid"], set(left["cores"]))
+            log(f"gave the node (pid {left['pid']}) back its cores {left['cores']} after an interrupted run")
+        record.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def mode_of(pinning: Pinning | None, mode: str, app_pids: list[int]):
+    """Run the block in `mode`: shared leaves every affinity as it is."""
+    if mode == "shared" or pinning is None:
+        yield
+        return
+    pinning.pin(app_pids)
+    try:
+        yield
+    finally:
+        pinning.release()
 
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -393,12 +494,13 @@ def measure(
     app: Gunicorn,
     admin: Elasticsearch,
     es_url: str,
-    alias: str,
     queries: list,
     api_key: str,
     workdir: Path,
+    pinning: Pinning | None,
 ) -> dict:
-    """Warm each mode, then `rounds` interleaved runs of API / ES by wrk / ES by Python."""
+    """Per mode: warm up, then `rounds` interleaved runs of API / ES by wrk / ES by Python (the
+    modes interleaved too), one connection each, and the section timers over one more API run."""
     api_script = loadgen.write_script(
         workdir / "api.lua",
         [{"method": "GET", "path": q.url, "headers": {"X-API-Key": api_key}} for q in queries],
@@ -420,59 +522,81 @@ def measure(
     lines = [q.es_lines for q in queries]
     c, t = args.connections, args.threads
 
-    def api(seconds, label="api"):
-        return loadgen.run_wrk(wrk, label, app.base, api_script, seconds, c, t)
+    def api(seconds, label="api", connections=c, threads=t):
+        return loadgen.run_wrk(wrk, label, app.base, api_script, seconds, connections, threads)
 
-    def es_wrk(seconds, label="es_wrk"):
-        return loadgen.run_wrk(wrk, label, es_url, es_script, seconds, c, t)
+    def es_wrk(seconds, label="es_wrk", connections=c, threads=t):
+        return loadgen.run_wrk(wrk, label, es_url, es_script, seconds, connections, threads)
 
     def es_py(seconds, label="es_py"):
         return loadgen.run_python_client(label, client, lines, seconds, c)
 
-    modes = {"api": api, "es_wrk": es_wrk, "es_py": es_py}
+    kinds = {"api": api, "es_wrk": es_wrk, "es_py": es_py}
+    # Pinned mode compares the API with the engine's own ceiling only (wrk straight at the node).
+    kinds_of = {"shared": ["api", "es_wrk", "es_py"], "pinned": ["api", "es_wrk"]}
+    modes = [m for m in args.modes if m == "shared" or pinning is not None]
+    app_pids = [app.proc.pid, *app.workers()]
     meter = CpuMeter(admin, app.workers())
     loadgen_of = {"api": "children", "es_wrk": "children", "es_py": "self"}
-    for name, fn in modes.items():
+    for name, fn in kinds.items():
         log(f"warm-up {name} {args.warmup:g}s")
         fn(args.warmup, f"{name}-warmup")
-    runs: dict[str, list] = {name: [] for name in modes}
-    order = list(modes)
+    runs: dict[str, dict[str, list]] = {m: {k: [] for k in kinds_of[m]} for m in modes}
     for rnd in range(args.rounds):
-        for name in order[rnd % 3 :] + order[: rnd % 3]:
-            before = meter.sample()
-            run = modes[name](args.duration)
-            run.cpu = meter.per_request(before, meter.sample(), run.requests, loadgen_of[name])
-            log(
-                f"round {rnd + 1}/{args.rounds} {name:7s} {run.rps:8.1f} req/s  "
-                f"p50 {run.p50:7.1f} ms  p99 {run.p99:7.1f} ms  errors {run.errors}  "
-                f"CPU/request {run.cpu['total']:.1f} ms (busy {run.cpu['busy']:.0%})"
-            )
-            runs[name].append(run)
+        for mode in modes[rnd % len(modes) :] + modes[: rnd % len(modes)]:
+            order = kinds_of[mode]
+            with mode_of(pinning, mode, app_pids):
+                for name in order[rnd % len(order) :] + order[: rnd % len(order)]:
+                    before = meter.sample()
+                    run = kinds[name](args.duration)
+                    run.cpu = meter.per_request(before, meter.sample(), run.requests, loadgen_of[name])
+                    log(
+                        f"round {rnd + 1}/{args.rounds} {mode:6s} {name:7s} {run.rps:8.1f} req/s  "
+                        f"p50 {run.p50:7.1f} ms  p99 {run.p99:7.1f} ms  errors {run.errors}  "
+                        f"CPU/request {run.cpu['total']:.2f} ms, app {run.cpu['app']:.2f} "
+                        f"(busy {run.cpu['busy']:.0%})"
+                    )
+                    runs[mode][name].append(run)
     client.close()
-    out: dict = {name: median_run(r) for name, r in runs.items()}
-    if args.single > 0:
-        # One connection: no queueing, so the difference is the latency the API itself adds.
-        single = {
-            "api": loadgen.run_wrk(wrk, "api-c1", app.base, api_script, args.single, 1, 1),
-            "es_wrk": loadgen.run_wrk(wrk, "es-c1", es_url, es_script, args.single, 1, 1),
-        }
-        for name, run in single.items():
-            log(f"1 connection {name:7s} p50 {run.p50:6.2f} ms  p99 {run.p99:6.2f} ms  {run.rps:.0f} req/s")
-        out["single"] = {name: run.as_dict() for name, run in single.items()}
+    out: dict = {mode: {name: median_run(r) for name, r in by_kind.items()} for mode, by_kind in runs.items()}
+    for mode in modes:
+        with mode_of(pinning, mode, app_pids):
+            if args.single > 0:
+                # One connection: no queueing, so the difference is the latency the API itself adds.
+                single = {
+                    "api": api(args.single, "api-c1", 1, 1),
+                    "es_wrk": es_wrk(args.single, "es-c1", 1, 1),
+                }
+                for name, run in single.items():
+                    log(
+                        f"{mode} 1 connection {name:7s} p50 {run.p50:6.2f} ms  p99 {run.p99:6.2f} ms  "
+                        f"{run.rps:.0f} req/s"
+                    )
+                out[mode]["single"] = {name: run.as_dict() for name, run in single.items()}
+            if args.sections > 0:
+                # Last: once switched on, the timers stay on in the workers.
+                workers = app.workers()
+                first = sections.signal_and_read(app.sections_dir, workers)
+                run = api(args.sections, "api-sections")
+                out[mode]["sections"] = sections.difference(
+                    first, sections.signal_and_read(app.sections_dir, workers)
+                )
+                top = list(out[mode]["sections"]["sections_ms"].items())[:6]
+                log(f"{mode} sections, CPU ms per request: " + ", ".join(f"{k} {v:.2f}" for k, v in top))
     return out
 
 
 # --- one size -----------------------------------------------------------------------------------
 
 
-def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cleanup: list) -> dict:
+def bench_size(
+    n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cleanup: list, pinning: Pinning | None
+) -> dict:
     cache: Path = args.cache_dir
     alias = f"bench-{n}"
     feed = dataset(n, args.seed, cache)
     bodies = bulk_bodies(feed, n, args.seed, cache)
     store_path = cache / f"store-{n}.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{store_path}{suffix}").unlink(missing_ok=True)
     env = {
         **os.environ,
         "ELASTICSEARCH_URL": settings.elasticsearch_url,
@@ -485,20 +609,31 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
         cleanup.append(lambda: es_index.delete_alias_and_indices(es, alias))
     es_index.delete_alias_and_indices(es, alias)
 
-    raw_name = f"bench-raw-{n}-{datetime.now(UTC):%Y%m%d%H%M%S}"
-    log(f"raw _bulk of {n:,} documents into {raw_name}")
-    try:
-        raw_seconds = raw_bulk(es, settings.elasticsearch_url, raw_name, bodies)
-    finally:
-        es.options(ignore_status=404).indices.delete(index=raw_name)
+    indexing = {}
+    for mode in [m for m in args.modes if m == "shared" or pinning is not None]:
+        with mode_of(pinning, mode, []):
+            raw_name = f"bench-raw-{n}-{datetime.now(UTC):%Y%m%d%H%M%S}"
+            log(f"{mode}: raw _bulk of {n:,} documents into {raw_name}")
+            try:
+                raw_seconds = raw_bulk(es, settings.elasticsearch_url, raw_name, bodies)
+            finally:
+                es.options(ignore_status=404).indices.delete(index=raw_name)
+            log(f"{mode}: raw _bulk: {raw_seconds:.1f}s ({n / raw_seconds:,.0f} records/s)")
+            for suffix in ("", "-wal", "-shm"):  # a fresh store for each load
+                Path(f"{store_path}{suffix}").unlink(missing_ok=True)
+            log(f"{mode}: indexer load into {alias}")
+            load_seconds = indexer_load(feed, env)
+            log(f"{mode}: indexer load: {load_seconds:.1f}s ({n / load_seconds:,.0f} records/s)")
+        indexing[mode] = {
+            "indexer_seconds": load_seconds,
+            "raw_bulk_seconds": raw_seconds,
+            "indexer_rps": n / load_seconds,
+            "raw_bulk_rps": n / raw_seconds,
+        }
     del bodies
-    log(f"raw _bulk: {raw_seconds:.1f}s ({n / raw_seconds:,.0f} records/s)")
-    log(f"indexer load into {alias}")
-    load_seconds = indexer_load(feed, env)
-    log(f"indexer load: {load_seconds:.1f}s ({n / load_seconds:,.0f} records/s)")
 
     api_key = create_partner(env)
-    app = Gunicorn(env, cache / f"gunicorn-{n}.log")
+    app = Gunicorn(env, cache / f"gunicorn-{n}.log", cache / f"sections-{n}")
     cleanup.append(app.stop)
     app.wait_ready()
     log(f"gunicorn on {app.base} with {len(app.workers())} workers; building the query mix")
@@ -514,16 +649,17 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
     understood = understanding.measure([q.url for q in queries], geocoder)
     log(f"query understanding, CPU ms per request: {json.dumps(understood)}")
 
-    results = measure(args, wrk, app, es, settings.elasticsearch_url, alias, queries, api_key, cache)
-    log("cost guides: GET /api/v1/costs and the engine's own request")
-    results["costs"] = costs.measure_costs(
+    results = measure(args, wrk, app, es, settings.elasticsearch_url, queries, api_key, cache, pinning)
+    for mode, figures in indexing.items():
+        results[mode]["indexing"] = figures
+    log("cost guides: GET /api/v1/costs and the engine's own request (shared mode)")
+    guides = costs.measure_costs(
         args, wrk, app.base, es, settings.elasticsearch_url, alias, api_key, geocoder, records, cache
     )
-    cr = results["costs"]
     log(
-        f"costs: API p50 {cr['api']['p50']:.1f} ms p99 {cr['api']['p99']:.1f} ms "
-        f"{cr['api']['rps']:.0f} req/s; engine p50 {cr['es_wrk']['p50']:.1f} ms; "
-        f"exact {cr['exact']}/{cr['urls']}, mismatched {cr['mismatched']}"
+        f"costs: API p50 {guides['api']['p50']:.1f} ms p99 {guides['api']['p99']:.1f} ms "
+        f"{guides['api']['rps']:.0f} req/s; engine p50 {guides['es_wrk']['p50']:.1f} ms; "
+        f"exact {guides['exact']}/{guides['urls']}, mismatched {guides['mismatched']}"
     )
 
     workers = app.workers()
@@ -555,13 +691,8 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
 
     return {
         "size": n,
-        **results,
-        "indexing": {
-            "indexer_seconds": load_seconds,
-            "raw_bulk_seconds": raw_seconds,
-            "indexer_rps": n / load_seconds,
-            "raw_bulk_rps": n / raw_seconds,
-        },
+        "modes": results,
+        "costs": guides,
         "memory": memory,
         "queries": {
             "count": len(queries),
@@ -577,7 +708,9 @@ def bench_size(n: int, args, wrk: str, es: Elasticsearch, settings: Settings, cl
 # --- header, notes, output ------------------------------------------------------------------------
 
 
-def machine_header(args, es: Elasticsearch, wrk: str, results: list[dict], took: float) -> dict:
+def machine_header(
+    args, es: Elasticsearch, wrk: str, results: list[dict], took: float, load_at_start: tuple
+) -> dict:
     meminfo = Path("/proc/meminfo").read_text().split("\n")[0].split()
     cpu = next(
         (
@@ -592,6 +725,7 @@ def machine_header(args, es: Elasticsearch, wrk: str, results: list[dict], took:
     workers = results[0]["memory"]["workers"] if results else "?"
     threads = os.environ.get("GUNICORN_THREADS", "1")
     mix = results[0]["queries"] if results else {}
+    access_log = {"1": "on", "0": "off"}.get(os.environ.get("ACCESS_LOG", ""), "as gunicorn.conf.py sets it")
     return {
         "machine": f"{os.cpu_count()} cores ({cpu}), {int(meminfo[1]) / 1024**2:.1f} GiB RAM, "
         f"{platform.system()} {platform.release()}",
@@ -599,14 +733,21 @@ def machine_header(args, es: Elasticsearch, wrk: str, results: list[dict], took:
         f"(JVM {node['jvm']['version']}, heap {heap_max:.0f} MiB), "
         f"elasticsearch-py {pkg_version('elasticsearch')}, "
         f"Flask {pkg_version('flask')}, flask-smorest {pkg_version('flask-smorest')}, "
-        f"Flask-Limiter {pkg_version('flask-limiter')}, gunicorn {pkg_version('gunicorn')}, "
-        f"wrk {loadgen.wrk_version(wrk)}",
+        f"gunicorn {pkg_version('gunicorn')}, wrk {loadgen.wrk_version(wrk)}",
         "app": f"gunicorn.conf.py: {workers} {'gthread' if threads != '1' else 'sync'} workers × "
-        f"{threads} thread(s), access log on; "
-        f"partner key with rate limit '{PARTNER_LIMIT}' (counted in the SQLite store)",
+        f"{threads} thread(s), access log {access_log}; "
+        f"partner key with rate limit '{PARTNER_LIMIT}'",
+        "modes": "shared: the node, the app and the load generator on every core; pinned: the node "
+        f"alone on core {NODE_CORE}, the app, wrk, the Python client and the indexer on the others "
+        "(sched_setaffinity per thread, as `taskset -a -p`), in interleaved rounds",
         "load": f"closed loop, {args.connections} connections, wrk -t{args.threads}; "
         f"Python client: {args.connections} threads; {args.rounds} interleaved runs of "
         f"{args.duration:g}s per mode after {args.warmup:g}s warm-up; medians of the runs",
+        "machine load": "load average (1, 5, 15 min) at the start "
+        + ", ".join(f"{v:.2f}" for v in load_at_start)
+        + ", at the end "
+        + ", ".join(f"{v:.2f}" for v in os.getloadavg())
+        + " (other work on the machine shows here)",
         "queries": f"{mix.get('count', '?')} distinct URLs: "
         + ", ".join(f"{k} {v}" for k, v in mix.get("kinds", {}).items())
         + "; facets on; same Elasticsearch request for all three modes",
@@ -627,19 +768,20 @@ def notes(results: list[dict]) -> list[str]:
             f"{q['mismatched_ids']} differing result lists; "
             f"{q['dropped']} URLs dropped for a non-200 answer."
         )
-        c = r["api"]["cpu"]
-        out.append(
-            f"- {r['size']:,} clinics, CPU per API request under load: gunicorn workers "
-            f"{c['app']:.2f} ms (of which kernel {c['app_sys']:.2f} ms), Elasticsearch {c['es']:.2f} ms "
-            f"(straight from wrk: {r['es_wrk']['cpu']['es']:.2f} ms), wrk {c['loadgen']:.2f} ms."
-        )
+        for mode, m in r["modes"].items():
+            c = m["api"]["cpu"]
+            out.append(
+                f"- {r['size']:,} clinics, {mode}, CPU per API request under load: gunicorn workers "
+                f"{c['app']:.2f} ms (of which kernel {c['app_sys']:.2f} ms), Elasticsearch {c['es']:.2f} ms "
+                f"(straight from wrk: {m['es_wrk']['cpu']['es']:.2f} ms), wrk {c['loadgen']:.2f} ms."
+            )
         k = r.get("costs")
         if k:
             one = k.get("single", {})
             api, engine = k["api"], k["es_wrk"]
             text = (
-                f"- {r['size']:,} clinics, cost guides (GET /api/v1/costs, {k['urls']} URLs: a treatment "
-                f"around a city, in a state, nationwide): API p50 {api['p50']:.1f} ms, "
+                f"- {r['size']:,} clinics, shared, cost guides (GET /api/v1/costs, {k['urls']} URLs: "
+                f"a treatment around a city, in a state, nationwide): API p50 {api['p50']:.1f} ms, "
                 f"p99 {api['p99']:.1f} ms, "
                 f"{api['rps']:.0f} req/s under load; the engine's own request p50 {engine['p50']:.1f} ms, "
                 f"p99 {engine['p99']:.1f} ms, {engine['rps']:.0f} req/s"
@@ -656,10 +798,8 @@ def notes(results: list[dict]) -> list[str]:
                 f"- {r['size']:,} clinics, one API process, one request at a time "
                 f"({p['requests']} requests): {p['api_ms']:.1f} ms per request = "
                 f"Elasticsearch call {p['es_ms']:.1f} ms ({share:.0f}%) "
-                f"+ rate-limit counter {p['ratelimit_ms']:.1f} ms "
-                f"({p['ratelimit_calls']:.1f} calls) "
                 f"+ partner-key lookup {p['partner_ms']:.1f} ms "
-                "+ the rest (Flask, marshmallow, result summaries, JSON, ETag) "
+                "+ the rest (Flask, marshmallow, rate limit, result summaries, JSON, ETag) "
                 f"{p['rest_ms']:.1f} ms; "
                 f"the same searches straight through the Python client: {p['direct_ms']:.1f} ms "
                 f"({p['api_ms'] / p['direct_ms']:.2f}×). "
@@ -716,16 +856,25 @@ def main(argv: list[str] | None = None) -> int:
         )
         return 2
     started = datetime.now(UTC)
+    load_at_start = os.getloadavg()
     cleanup: list = []
-    # A Ctrl-C or SIGTERM still stops gunicorn and deletes the bench indices.
+    # A Ctrl-C or SIGTERM still stops gunicorn, gives the node its cores back and deletes the
+    # bench indices.
     signal.signal(signal.SIGTERM, _interrupted)
     sweep_raw_indices(es)
+    record = args.cache_dir / "pinned-node.json"
+    Pinning.undo_leftover(record)
+    pinning = Pinning.for_node(es, record) if "pinned" in args.modes else None
+    if "pinned" in args.modes and pinning is None:
+        log("pinned mode skipped: the node is not a process on this machine, or there is one core")
     results = []
     try:
         for n in args.sizes:
             log(f"=== {n:,} clinics ===")
-            results.append(bench_size(n, args, wrk, es, settings, cleanup))
+            results.append(bench_size(n, args, wrk, es, settings, cleanup, pinning))
     finally:
+        if pinning is not None:
+            pinning.release()
         for fn in reversed(cleanup):
             try:
                 fn()
@@ -735,7 +884,7 @@ def main(argv: list[str] | None = None) -> int:
     meta = {
         "started": f"{started:%Y-%m-%d %H:%M} UTC",
         "stamp": f"{started:%Y%m%dT%H%M%SZ}",
-        "header": machine_header(args, es, wrk, results, took),
+        "header": machine_header(args, es, wrk, results, took, load_at_start),
         "notes": notes(results),
     }
     text = write_results(meta, results)
