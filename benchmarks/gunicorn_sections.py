@@ -19,4 +19,4 @@ def post_worker_init(worker):
     sys.path.insert(0, str(HERE))
     import sections
 
-    sections.install(Path(os.environ["BENCH_SECTIONS_DIR"]))
+    sections.install(Path(os.environ["BENCH_SECTIONS_DIR"]), worker.wsgi)

@@ -488,19 +488,8 @@ def median_run(runs: list[loadgen.Run]) -> dict:
     }
 
 
-def measure(
-    args,
-    wrk: str,
-    app: Gunicorn,
-    admin: Elasticsearch,
-    es_url: str,
-    queries: list,
-    api_key: str,
-    workdir: Path,
-    pinning: Pinning | None,
-) -> dict:
-    """Per mode: warm up, then `rounds` interleaved runs of API / ES by wrk / ES by Python (the
-    modes interleaved too), one connection each, and the section timers over one more API run."""
+def write_scripts(queries: list, api_key: str, workdir: Path) -> tuple[Path, Path]:
+    """wrk scripts cycling through the mix: the API URLs, and their Elasticsearch twins."""
     api_script = loadgen.write_script(
         workdir / "api.lua",
         [{"method": "GET", "path": q.url, "headers": {"X-API-Key": api_key}} for q in queries],
@@ -518,6 +507,23 @@ def measure(
             for q in queries
         ],
     )
+    return api_script, es_script
+
+
+def measure(
+    args,
+    wrk: str,
+    app: Gunicorn,
+    admin: Elasticsearch,
+    es_url: str,
+    queries: list,
+    api_key: str,
+    workdir: Path,
+    pinning: Pinning | None,
+) -> dict:
+    """Per mode: warm up, then `rounds` interleaved runs of API / ES by wrk / ES by Python (the
+    modes interleaved too), one connection each, and the section timers over one more API run."""
+    api_script, es_script = write_scripts(queries, api_key, workdir)
     client = Elasticsearch(es_url, request_timeout=30, connections_per_node=args.connections)
     lines = [q.es_lines for q in queries]
     c, t = args.connections, args.threads

@@ -109,7 +109,16 @@ def _replace_everywhere(original, wrapped) -> None:
                 setattr(module, name, wrapped)
 
 
-def install(out_dir: Path) -> list[str]:
+def _replace_in_hooks(app, original, wrap) -> None:
+    """Flask keeps the request hooks it was given at start-up (bound methods included)."""
+    for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
+        for hooks in registry.values():
+            for i, hook in enumerate(hooks):
+                if getattr(hook, "__func__", hook) is original:
+                    hooks[i] = wrap(hook)
+
+
+def install(out_dir: Path, app) -> list[str]:
     """Wrap every function of SECTIONS that exists; SIGUSR2 writes a snapshot and starts timing."""
     timers = Timers()
     installed = []
@@ -129,6 +138,7 @@ def install(out_dir: Path) -> list[str]:
             setattr(owner, name, wrapped)
         else:
             _replace_everywhere(original, wrapped)
+        _replace_in_hooks(app, original, lambda hook, label=label: timers.wrap(label, hook, False))
         installed.append(f"{module_name}:{qualname}")
 
     def dump(signum, frame) -> None:
