@@ -8,7 +8,7 @@ ASSETS := static/vendor/leaflet/leaflet.js static/vendor/leaflet.markercluster/l
 
 .DEFAULT_GOAL := help
 .PHONY: help run test test-cluster es es-stop es-status cluster cluster-stop cluster-status load lint bench bench-reviews \
-	clean assets browser pg relevance
+	clean assets browser pg redis relevance
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -59,7 +59,7 @@ load: es ## Load the fixtures into the store and the index
 run: load $(ASSETS) ## Serve the app with the fixtures on http://127.0.0.1:8000
 	DIRECTORY_PUBLIC_URL=$${DIRECTORY_PUBLIC_URL:-http://127.0.0.1:8000} $(VENV)/bin/gunicorn 'directory:create_app()'
 
-test: es $(ASSETS) browser pg ## Run the whole suite against a real node: SQLite store, then PostgreSQL
+test: es $(ASSETS) browser pg redis ## Run the whole suite against a real node: SQLite store, then PostgreSQL
 	$(PY) -m pytest -m "not cluster" $(PYTEST_ARGS)
 	TEST_DATABASE_URL=$$($(PY) tools/pgnode.py url) $(PY) -m pytest -m "not browser and not cluster and not once" $(PYTEST_ARGS)
 
@@ -73,6 +73,9 @@ relevance: es ## Pass rates of the judged relevance set per category (tests/rele
 
 pg: $(STAMP) ## Start (or reuse) a throwaway local PostgreSQL server for the tests
 	$(PY) tools/pgnode.py start
+
+redis: $(STAMP) ## Start (or reuse) a throwaway local Redis server for the rate-limit tests
+	$(PY) tools/redisnode.py start
 
 bench: es bench-reviews ## Benchmarks: API vs direct Elasticsearch, and the review store (see benchmarks/README.md)
 	$(PY) -m pip install -q -e '.[bench]'

@@ -99,7 +99,7 @@ def create_app(config: dict | None = None) -> Flask:
     )
     api.register_blueprint(api_blueprint)
     app.extensions["api"] = api
-    ratelimit.init_limiter(app, app.extensions["store"], api_blueprint)
+    ratelimit.init_app(app, app.extensions["store"], settings.redis_url)
     app.register_blueprint(health.bp)
     app.register_blueprint(partners.bp)
     app.register_blueprint(pages.bp)

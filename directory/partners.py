@@ -27,10 +27,10 @@ bp = Blueprint("partners", __name__, cli_group="partners")
 @click.option("--origin", "origins", multiple=True, help="Browser origin allowed by CORS (repeatable).")
 def create_command(name: str, rate_limit: str, origins: tuple[str, ...]) -> None:
     """Create a partner and print its API key (shown only once)."""
-    from limits import parse_many
+    from directory.ratelimit import parse
 
     try:
-        parse_many(rate_limit)
+        parse(rate_limit)
     except ValueError as err:
         raise click.BadParameter(str(err), param_hint="--rate-limit") from err
     try:

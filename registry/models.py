@@ -313,13 +313,14 @@ class Partner(Base):
 
 
 class RateLimit(Base):
-    """A fixed-window counter shared by every app process: API keys, addresses, logins."""
+    """A fixed-window counter shared by every app process: API keys, addresses, logins
+    (registry/ratelimits.py)."""
 
     __tablename__ = "rate_limits"
 
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
-    expires_at: Mapped[float] = mapped_column(Float)  # Unix time, as the `limits` library counts
+    expires_at: Mapped[float] = mapped_column(Float)  # the window's end, Unix time
 
 
 # --- consumers: consultation requests, review moderation, dashboard counters ------------------

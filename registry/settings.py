@@ -41,6 +41,7 @@ class Settings:
     # After this many days without a confirmation a group of facts is "possibly out of date".
     facts_max_age_days: int = 180
     public_url: str = "http://127.0.0.1:8000"  # where links in mail sent outside a request point
+    redis_url: str | None = None  # rate limits counted in Redis instead of memory + the store
 
     @property
     def articles_index(self) -> str:
@@ -69,6 +70,7 @@ class Settings:
             mail_from=env.get("DIRECTORY_MAIL_FROM", defaults.mail_from),
             public_url=env.get("DIRECTORY_PUBLIC_URL", defaults.public_url),
             facts_max_age_days=int(env.get("DIRECTORY_FACTS_MAX_AGE_DAYS", defaults.facts_max_age_days)),
+            redis_url=env.get("REDIS_URL") or None,
         )
 
 

@@ -45,6 +45,16 @@ def es_url() -> str:
 
 
 @pytest.fixture(scope="session")
+def redis_url() -> str:
+    """A Redis server for the rate limits' Redis counter: TEST_REDIS_URL, else the local one (started)."""
+    if os.environ.get("TEST_REDIS_URL"):
+        return os.environ["TEST_REDIS_URL"]
+    redisnode = [sys.executable, str(ROOT / "tools" / "redisnode.py")]
+    subprocess.run([*redisnode, "start"], check=True)
+    return subprocess.run([*redisnode, "url"], check=True, capture_output=True, text=True).stdout.strip()
+
+
+@pytest.fixture(scope="session")
 def es(es_url: str) -> Elasticsearch:
     """The tests' own client (not the app's): every URL given, patient timeouts."""
     client = Elasticsearch(es_url.split(","), request_timeout=30)

@@ -6,7 +6,7 @@ from flask import g, request
 from flask_smorest import Blueprint
 from webargs.flaskparser import FlaskParser
 
-from directory import problems
+from directory import problems, ratelimit
 from directory.context import store
 from directory.partners import API_KEY_HEADER, current_partner
 from directory.problems import problem
@@ -30,16 +30,19 @@ blp = ApiBlueprint(
 blp.register_error_handler(PlaceNotFound, problems.unknown_place)
 blp.register_error_handler(CursorError, problems.bad_cursor)
 
-EXPOSED_HEADERS = "ETag, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+EXPOSED_HEADERS = (
+    "ETag, Retry-After, RateLimit, RateLimit-Policy, "
+    "X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset"
+)
 
 
 @blp.before_request
 def authenticate():
-    """Anonymous calls are allowed under a small shared limit; a wrong key is refused."""
-    if request.method == "OPTIONS":
-        return None
-    current_partner()
-    if g.invalid_key:
+    """Every call counts against its key's limit, or its address's; a wrong key is refused."""
+    partner = current_partner()
+    if (refused := ratelimit.check_api_limit(partner)) is not None:
+        return refused
+    if g.invalid_key and request.method != "OPTIONS":
         return problem(401, "Unauthorized", f"The {API_KEY_HEADER} header holds an unknown or revoked key.")
     return None
 

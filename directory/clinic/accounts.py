@@ -23,19 +23,18 @@ from datetime import timedelta
 import click
 from flask import Blueprint, Response, current_app, request, url_for
 from itsdangerous import BadSignature, URLSafeSerializer
-from limits import parse
-from limits.strategies import FixedWindowRateLimiter
 
 from directory.clinic.mailings import public_url
 from directory.context import store
+from directory.ratelimit import allowed
 from registry import accounts
 
-ADDRESS_LIMIT = parse("10 per minute")
-ACCOUNT_LIMIT = parse("10 per hour")
-DEVICE_LIMIT = parse("10 per hour")
+ADDRESS_LIMIT = "10 per minute"
+ACCOUNT_LIMIT = "10 per hour"
+DEVICE_LIMIT = "10 per hour"
 DEVICE_COOKIE = "known_browser"
 DEVICE_LIFETIME = timedelta(days=365)
-RESET_LIMIT = parse("3 per 15 minutes")
+RESET_LIMIT = "3 per 15 minutes"
 
 cli = Blueprint("clinics_cli", __name__, cli_group="clinics")
 
@@ -56,17 +55,17 @@ def _known_browser(email: str) -> str | None:
 def login_refusal(email: str) -> str | None:
     """Why this sign-in attempt is refused before its password is checked; None to check it.
 
-    Every attempt counts (see the module docstring), so parallel guesses cannot slip past.
+    Every attempt counts (see the module docstring), exactly in the shared store, so parallel
+    guesses cannot slip past.
     """
-    limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
-    if not limiter.hit(ADDRESS_LIMIT, "login-ip", request.remote_addr or "?"):
+    if not allowed(ADDRESS_LIMIT, "login-ip", request.remote_addr or "?"):
         return "Too many sign-in attempts from your network. Wait a minute and try again."
     browser = _known_browser(email)
     if browser is not None:
-        if not limiter.hit(DEVICE_LIMIT, "login-browser", browser):
+        if not allowed(DEVICE_LIMIT, "login-browser", browser):
             return "Too many failed sign-ins from this browser. Wait an hour, or ask us for a reset link."
         return None
-    if not limiter.hit(ACCOUNT_LIMIT, "login-account", email):
+    if not allowed(ACCOUNT_LIMIT, "login-account", email):
         return (
             "This account has had too many sign-in attempts from browsers it has not used before. "
             "Sign in from a browser you have used before, wait an hour, or ask us for a reset link."
@@ -97,11 +96,10 @@ def remember_browser(response: Response, email: str) -> Response:
 
 def reset_allowed(email: str, address: str) -> bool:
     """At most RESET_LIMIT reset emails per address and per email: no mailbox gets flooded."""
-    limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
     return all(
         [
-            limiter.hit(RESET_LIMIT, "reset-ip", address),
-            limiter.hit(RESET_LIMIT, "reset-email", email.strip().lower()),
+            allowed(RESET_LIMIT, "reset-ip", address),
+            allowed(RESET_LIMIT, "reset-email", email.strip().lower()),
         ]
     )
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
-from limits import parse
-from limits.strategies import FixedWindowRateLimiter
+from flask import abort, flash, redirect, request, url_for
 
 from directory.clinic.access import bp
 from directory.context import store
+from directory.ratelimit import allowed
 from registry import listings, moderation
 from registry.derive import id_from_slug
 from registry.models import REPORT_KINDS
@@ -29,8 +28,7 @@ def report(slug: str):
             "report-error",  # shown beside the form, where the visitor is (not atop the page)
         )
         return redirect(url_for("pages.profile", slug=slug) + "#report")
-    limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
-    if not limiter.hit(parse(REPORT_LIMIT), "report", request.remote_addr or "?"):
+    if not allowed(REPORT_LIMIT, "report", request.remote_addr or "?"):
         abort(429)
     contact = request.form.get("contact", "").strip()[:254] or None
     moderation.report(store(), clinic_id, kind, message, contact)

@@ -54,21 +54,22 @@ def test_unknown_key_is_refused(directory_app):
 
 
 def test_over_limit_key_gets_429_with_retry_after_across_processes(directory_settings):
-    # Two app instances stand for two gunicorn workers (or hosts) sharing one store.
+    # Two app instances stand for two gunicorn workers (or hosts) sharing one store. Each counts
+    # in memory and may admit one hit of "3 per minute" (its share of a 1 s flush interval) that
+    # the other cannot see yet: at most 3 - 1 + 2 x 1 = 4 get through (directory/ratelimit.py).
     worker_a = create_app({"SETTINGS": directory_settings})
     worker_b = create_app({"SETTINGS": directory_settings})
     key = make_partner(worker_a, "limited", rate_limit="3 per minute")
     headers = {"X-API-Key": key}
-    codes = [
-        w.test_client().get("/api/v1/suggest?q=ch", headers=headers).status_code
-        for w in (worker_a, worker_b, worker_a)
-    ]
-    assert codes == [200, 200, 200]
-    resp = worker_b.test_client().get("/api/v1/suggest?q=ch", headers=headers)
-    assert resp.status_code == 429
+    answers = [w.test_client().get("/api/v1/suggest?q=ch", headers=headers) for w in (worker_a, worker_b) * 5]
+    codes = [a.status_code for a in answers]
+    assert 3 <= codes.count(200) <= 4 and codes.count(429) == 10 - codes.count(200), codes
+    resp = next(a for a in answers if a.status_code == 429)
     assert resp.mimetype == "application/problem+json"
     assert 0 < int(resp.headers["Retry-After"]) <= 60
     assert resp.headers["X-RateLimit-Limit"] == "3" and resp.headers["X-RateLimit-Remaining"] == "0"
+    assert resp.headers["RateLimit-Policy"] == '"partner";q=3;w=60'
+    assert resp.headers["RateLimit"].startswith('"partner";r=0;t=')
     other = make_partner(worker_a, "unaffected", rate_limit="3 per minute")
     assert worker_b.test_client().get("/api/v1/suggest?q=ch", headers={"X-API-Key": other}).status_code == 200
 
@@ -77,6 +78,8 @@ def test_anonymous_callers_share_a_small_limit(directory_app):
     client = directory_app.test_client()
     resp = client.get("/api/v1/suggest?q=ch", environ_base={"REMOTE_ADDR": "203.0.113.9"})
     assert resp.status_code == 200 and resp.headers["X-RateLimit-Limit"] == "60"
+    assert resp.headers["RateLimit-Policy"] == '"anonymous";q=60;w=60'
+    assert resp.headers["RateLimit"].startswith('"anonymous";r=59;t=')
 
 
 def test_cors_allows_only_the_origins_of_the_calling_key(directory_app):
