@@ -28,7 +28,10 @@ workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count
 threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = 30
 preload_app = True
-accesslog = "-" if os.environ.get("ACCESS_LOG", "1") == "1" else None
+# No access log by default: it is the proxy's job (nginx, the load balancer), and writing a line
+# per request costs the app about 7% of its CPU (benchmarks/README.md, levers). ACCESS_LOG=1 logs
+# each request to stdout.
+accesslog = "-" if os.environ.get("ACCESS_LOG", "0") == "1" else None
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info")
 

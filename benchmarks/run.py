@@ -731,7 +731,7 @@ def machine_header(
     workers = results[0]["memory"]["workers"] if results else "?"
     threads = os.environ.get("GUNICORN_THREADS", "1")
     mix = results[0]["queries"] if results else {}
-    access_log = {"1": "on", "0": "off"}.get(os.environ.get("ACCESS_LOG", ""), "as gunicorn.conf.py sets it")
+    access_log = "on" if os.environ.get("ACCESS_LOG") == "1" else "off (the default; ACCESS_LOG=1 for on)"
     return {
         "machine": f"{os.cpu_count()} cores ({cpu}), {int(meminfo[1]) / 1024**2:.1f} GiB RAM, "
         f"{platform.system()} {platform.release()}",

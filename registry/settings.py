@@ -6,8 +6,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from elastic_transport import OrjsonSerializer
+import orjson
 from elasticsearch import Elasticsearch
+from elasticsearch.serializer import (
+    CompatibilityModeJsonSerializer,
+    CompatibilityModeNdjsonSerializer,
+    JsonSerializer,
+    NdjsonSerializer,
+    OrjsonSerializer,
+)
 
 # The repository: fixtures/, templates/, static/ and var/ (local state) live here.
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,6 +81,24 @@ class Settings:
         )
 
 
+class OrjsonNdjsonSerializer(CompatibilityModeNdjsonSerializer):
+    """`_msearch` and `_bulk` bodies written by orjson (the client's own uses the json module):
+    the same bytes, in a fraction of the time."""
+
+    def json_dumps(self, data) -> bytes:
+        return orjson.dumps(data, default=self.default)
+
+
+# orjson both ways: several times faster than the json module for search responses.
+_JSON, _NDJSON = OrjsonSerializer(), OrjsonNdjsonSerializer()
+SERIALIZERS = {
+    JsonSerializer.mimetype: _JSON,
+    CompatibilityModeJsonSerializer.mimetype: _JSON,
+    NdjsonSerializer.mimetype: _NDJSON,
+    CompatibilityModeNdjsonSerializer.mimetype: _NDJSON,
+}
+
+
 def make_client(settings: Settings) -> Elasticsearch:
     """Build the Elasticsearch client; hosts may be a comma-separated list.
 
@@ -102,7 +127,7 @@ def make_client(settings: Settings) -> Elasticsearch:
         request_timeout=settings.elasticsearch_timeout,
         max_retries=2,
         retry_on_timeout=False,
-        serializer=OrjsonSerializer(),  # several times faster than json for search responses
+        serializers=SERIALIZERS,
         **(sniffing if settings.sniff else {}),
         **auth,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC
 
@@ -24,12 +25,21 @@ CACHE_SECONDS = 60
 
 
 def json_response(payload: dict, max_age: int = CACHE_SECONDS) -> Response:
-    """JSON with an ETag (304 on a match) and a short cache lifetime."""
-    response = Response(orjson.dumps(payload), mimetype="application/json")
+    """JSON with an ETag (304 on a match) and a short cache lifetime.
+
+    The ETag is a digest of the body, compared with If-None-Match here: Werkzeug's
+    add_etag + make_conditional do the same and more (ranges, dates) at twice the CPU.
+    """
+    body = orjson.dumps(payload)
+    etag = hashlib.blake2b(body, digest_size=16).hexdigest()
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304)
+    else:
+        response = Response(body, mimetype="application/json")
+    response.set_etag(etag)
     response.cache_control.max_age = max_age
     response.vary.add("X-API-Key")
-    response.add_etag()
-    return response.make_conditional(request)
+    return response
 
 
 def profile_url(slug: str) -> str:

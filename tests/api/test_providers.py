@@ -121,7 +121,11 @@ def test_etag_allows_conditional_requests(web):
     first = web.get("/api/v1/providers?location=28202")
     assert first.headers["ETag"] and "max-age" in first.headers["Cache-Control"]
     again = web.get("/api/v1/providers?location=28202", headers={"If-None-Match": first.headers["ETag"]})
-    assert again.status_code == 304
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == first.headers["ETag"]
+    weak = f"W/{first.headers['ETag']}"  # If-None-Match compares weakly
+    assert web.get("/api/v1/providers?location=28202", headers={"If-None-Match": weak}).status_code == 304
+    other = web.get("/api/v1/providers?location=28203", headers={"If-None-Match": first.headers["ETag"]})
+    assert other.status_code == 200 and other.headers["ETag"] != first.headers["ETag"]
 
 
 def test_provider_detail_paginates_and_sorts_reviews(web, directory_settings):

@@ -1,5 +1,7 @@
-"""make_client: ELASTICSEARCH_SNIFF is honoured exactly (off: only the given URLs are used)."""
+"""make_client: ELASTICSEARCH_SNIFF is honoured exactly (off: only the given URLs are used); orjson
+writes request bodies and reads answers, byte for byte as the json module would write them."""
 
+import json
 from urllib.parse import urlsplit
 
 from registry.settings import Settings, make_client
@@ -37,3 +39,14 @@ def test_with_sniffing_the_client_uses_the_addresses_nodes_publish(es, es_url):
     client = make_client(Settings(elasticsearch_url=given, sniff=True))
     client.cluster.health()
     assert published(es) <= {n.base_url for n in client.transport.node_pool.all()}
+
+
+def test_msearch_and_bulk_bodies_are_written_by_orjson_as_the_json_module_would():
+    client = make_client(Settings(elasticsearch_url="http://127.0.0.1:9"))
+    lines = [{"index": "providers"}, {"query": {"match": {"name": "Café-au-lait"}}, "size": 20, "boost": 1.5}]
+    expected = "".join(json.dumps(x, ensure_ascii=False, separators=(",", ":")) + "\n" for x in lines)
+    serializers = client.transport.serializers
+    for mimetype in ("application/x-ndjson", "application/vnd.elasticsearch+x-ndjson"):
+        assert serializers.get_serializer(mimetype).json_dumps.__module__ == "registry.settings"
+        assert serializers.dumps(lines, mimetype) == expected.encode()
+    assert serializers.loads(b'{"took":1}', "application/vnd.elasticsearch+json") == {"took": 1}
