@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 from dataclasses import dataclass, field
@@ -52,7 +53,7 @@ def parse_variant(text: str) -> Variant:
     name, sep, spec = text.partition("=")
     if not sep or not name:
         raise argparse.ArgumentTypeError(f"expected NAME=TREE[:VAR=VALUE...], got {text!r}")
-    root, *settings = spec.split(":")
+    root, *settings = re.split(r":(?=[A-Za-z_][A-Za-z0-9_]*=)", spec)  # values may hold colons (URLs)
     env = {}
     for setting in settings:
         key, sep, value = setting.partition("=")
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
                 root=v.root,
             )
         for v in variants:
-            v.app.wait_ready()
+            v.app.wait_ready(timeout=300)  # every variant boots at once, on a busy machine too
             run.log(f"{v.name}: {v.root} {v.env or ''} on {v.app.base}, {len(v.app.workers())} workers")
         first = variants[0].app.base
         records = run.sample_records(feed, n, 5000, args.seed)

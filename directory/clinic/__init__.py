@@ -7,8 +7,8 @@ import logging
 import secrets
 from pathlib import Path
 
-from flask import Flask, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Request, request
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -21,10 +21,20 @@ from registry.models import Account
 
 log = logging.getLogger(__name__)
 OUTBOX_INTERVAL = 5.0
+API_PATH = "/api/"
 
 
 class SessionInterface(SecureCookieSessionInterface):
-    """Session cookies are Secure whenever the request came over HTTPS (also behind a proxy)."""
+    """Session cookies are Secure whenever the request came over HTTPS (also behind a proxy).
+
+    The partner API (API_PATH) has no session: it is key-authenticated and sets no cookie, and
+    reading and writing the cookie session costs each API request about as much as its ETag.
+    """
+
+    def open_session(self, app: Flask, request: Request) -> SessionMixin | None:
+        if request.path.startswith(API_PATH):
+            return self.make_null_session(app)  # not saved (Flask skips null sessions)
+        return super().open_session(app, request)
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)

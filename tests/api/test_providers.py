@@ -254,3 +254,11 @@ def test_suggest_puts_nearer_clinics_first_when_the_location_is_known(web):
     clinics = [s for s in web.get("/api/v1/suggest", query_string=boston).get_json()["suggestions"]]
     assert [s["value"][:6] for s in clinics[:2]] == ["boston", "boston"]
     assert web.get("/api/v1/suggest", query_string={"q": "juniper", "lat": 42.36}).status_code == 400
+
+
+def test_the_api_neither_reads_nor_sets_the_session_cookie(web):
+    web.get("/clinic/login")  # the sign-in form puts its CSRF token in a session cookie
+    assert web.get_cookie("session") is not None
+    resp = web.get("/api/v1/providers?location=28202")
+    assert resp.status_code == 200
+    assert "Set-Cookie" not in resp.headers and "Cookie" not in resp.headers.get("Vary", "")
