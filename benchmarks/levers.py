@@ -10,7 +10,8 @@ whose order rotates, each round also running wrk straight at the node (the engin
 so a burst of other work on the machine hits every variant alike. Per variant: the medians of
 app CPU per request (its gunicorn workers, from /proc), node CPU per request, throughput, p50 and
 p99, each also as a ratio of the first variant's, with the range of the per-round paired ratios;
-then the per-section CPU of each variant (benchmarks/sections.py). Before timing, each variant's
+then the per-section CPU of each variant (benchmarks/sections.py). A variant with REDIS_URL
+counts the CPU of tools/redisnode.py's Redis server as its app's. Before timing, each variant's
 answers to the whole query mix are compared with the first variant's.
 
 `--mode pinned` runs every round with the node alone on core 0 (see run.py). Results are printed
@@ -37,6 +38,7 @@ from elasticsearch import Elasticsearch
 
 from registry.geocode import CachedGeocoder, make_geocoder
 from registry.settings import Settings
+from tools import redisnode
 
 
 @dataclass
@@ -84,6 +86,15 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if len({v.name for v in args.variants}) != len(args.variants):
         p.error("variant names must differ")
     return args
+
+
+def redis_pids(v: Variant) -> list[int]:
+    """The local Redis server (tools/redisnode.py) of a variant counting limits in it: its CPU is
+    part of that variant's app CPU."""
+    pidfile = redisnode.HOME / "redis.pid"
+    if "REDIS_URL" not in v.env or not pidfile.exists():
+        return []
+    return [int(pidfile.read_text().strip())]
 
 
 def paired(runs: list, base: list, key) -> tuple[float, float, float]:
@@ -196,7 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         api_script, es_script = run.write_scripts(queries, api_key, args.cache_dir)
         c, t = args.connections, args.threads
         app_pids = [pid for v in variants for pid in (v.app.proc.pid, *v.app.workers())]
-        meters = {v.name: run.CpuMeter(es, v.app.workers()) for v in variants}
+        meters = {v.name: run.CpuMeter(es, v.app.workers() + redis_pids(v)) for v in variants}
         engine_meter = run.CpuMeter(es, [])
         engine: list[loadgen.Run] = []
         with run.mode_of(pinning, args.mode, app_pids):
