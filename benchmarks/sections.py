@@ -49,7 +49,9 @@ SECTIONS = [
     ("engine's answer from JSON", "elastic_transport", "SerializerCollection.loads"),
     ("JSON response", "directory.api.views", "json_response"),
     ("ETag", "werkzeug.wrappers.response", "Response.add_etag"),
-    ("ETag", "directory.api.views", "search_etag"),
+    ("cookie session", "flask.sessions", "SecureCookieSessionInterface.open_session"),
+    ("cookie session", "flask.sessions", "SecureCookieSessionInterface.save_session"),
+    ("cookie session", "flask_login.login_manager", "LoginManager._update_remember_cookie"),
 ]
 REQUEST = "Flask.wsgi_app"  # one call per request
 OUTSIDE = "gunicorn, sockets, other threads"
