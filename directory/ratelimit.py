@@ -274,6 +274,11 @@ class Limiter:
     def __init__(self, counter: StoreCounter | RedisCounter) -> None:
         self.counter = counter
 
+    def flush(self) -> None:
+        """Write the hits counted in memory now (Redis counts each hit at once)."""
+        if isinstance(self.counter, StoreCounter):
+            self.counter.flush()
+
     def hit(self, spec: str, key: str, name: str = "default", exact: bool = False) -> Decision:
         """Allowed when every limit of `spec` is; the decision names the closest to running out."""
         now = time.time()

@@ -175,7 +175,8 @@ def directory_settings(es_url: str, es: Elasticsearch, geocoder, tmp_path_factor
 def directory_app(directory_settings: Settings):
     app = create_app({"SETTINGS": directory_settings, "TESTING": True})
     ratelimits.clear(app.extensions["store"])  # each test starts with fresh rate-limit windows
-    return app
+    yield app
+    app.extensions["limiter"].flush()  # its last hits reach the store now, not in the next test's
 
 
 @pytest.fixture

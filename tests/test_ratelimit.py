@@ -57,6 +57,16 @@ def test_a_new_window_starts_from_zero(engine):
     assert allowed and count == 1 and next_end == ends + 60
 
 
+def test_exact_windows_start_at_a_keys_first_hit(engine):
+    """Sign-in attempts and the like: "3 a minute" counts from the first attempt, whenever it is."""
+    (limit,) = parse("3 per minute")
+    counter, start = StoreCounter(engine), 1_000_000.5
+    hits = [counter.take("login-ip:x", limit, start + i, exact=True) for i in range(4)]
+    assert [h[0] for h in hits] == [True, True, True, False] and {h[2] for h in hits} == {start + 60}
+    allowed, count, ends = counter.take("login-ip:x", limit, start + 61, exact=True)
+    assert allowed and count == 1 and ends == start + 121
+
+
 def test_windows_of_different_keys_end_at_different_times():
     (limit,) = parse("100 per hour")
     ends = {limit.window_end(f"anon:203.0.113.{i}", 1e9) for i in range(20)}

@@ -50,7 +50,8 @@ def proxied(directory_settings):
         }
     )
     ratelimits.clear(app.extensions["store"])
-    return app
+    yield app
+    app.extensions["limiter"].flush()
 
 
 def test_absolute_urls_come_from_the_public_url_never_the_host_header(proxied):
