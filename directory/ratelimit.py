@@ -304,6 +304,11 @@ def init_app(app: Flask, engine: Engine, redis_url: str | None) -> None:
     app.after_request(add_headers)
 
 
+def address_key() -> str:
+    """The client's address, as corrected for trusted proxies (directory.safety)."""
+    return f"anon:{request.remote_addr}"
+
+
 def allowed(spec: str, scope: str, who: str) -> bool:
     """The web's own limits on rare actions (sign-in, reset, reports): counted exactly."""
     return current_app.extensions["limiter"].hit(spec, f"{scope}:{who}", exact=True).allowed
@@ -324,7 +329,7 @@ def check_api_limit(partner: Partner | None) -> Response | None:
     if partner is not None:
         decision = limiter.hit(partner.rate_limit, f"partner:{partner.id}", "partner")
     else:
-        decision = limiter.hit(ANONYMOUS_LIMIT, f"anon:{request.remote_addr}", "anonymous")
+        decision = limiter.hit(ANONYMOUS_LIMIT, address_key(), "anonymous")
     g.rate_limit = decision
     if decision.allowed:
         return None
@@ -353,7 +358,7 @@ def _per_address(view, name: str, spec_of):
         spec = spec_of()
         if spec is not None and current_app.config.get("RATELIMIT_ENABLED", True):
             limiter: Limiter = current_app.extensions["limiter"]
-            decision = limiter.hit(spec, f"{name}:{request.remote_addr}", name, exact=True)
+            decision = limiter.hit(spec, f"{name}:{address_key()}", name, exact=True)
             earlier = g.get("rate_limit")
             if not decision.allowed or earlier is None or decision.remaining < earlier.remaining:
                 g.rate_limit = decision
