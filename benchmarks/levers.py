@@ -133,7 +133,9 @@ def table(variants: list[Variant], engine: list[loadgen.Run]) -> list[str]:
         f"| engine (wrk straight at the node) | – | – | {med(r.cpu['es'] for r in e):.2f} | "
         f"{engine_rps:.1f} | – | 1.00× | {med(r.p50 for r in e):.1f} / {med(r.p99 for r in e):.1f} |"
     )
-    timed = [v for v in variants if v.sections]
+    timed = [v for v in variants if v.sections and v.sections["requests"]]
+    if any(v.sections and not v.sections["requests"] for v in variants):  # main threads only
+        lines += ["", "No sections for variants serving requests on threads (gthread)."]
     if timed:
         labels: list[str] = []
         for v in timed:
