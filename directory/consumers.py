@@ -1,6 +1,6 @@
 """What the consumers' forms (consultation requests, reviews, helpful votes) share: who the
 client is for the review checks (keyed digests of its address and network, never the address
-itself), per-client limits counted in the store like the API's (directory.ratelimit: per address,
+itself), per-client limits counted exactly in the shared store (directory.ratelimit: per address,
 the client's own behind trusted proxies), the honeypot field, and the headers of pages opened by
 a mailed link."""
 
@@ -9,13 +9,11 @@ from __future__ import annotations
 import ipaddress
 
 from flask import current_app, request
-from limits import parse
-from limits.strategies import FixedWindowRateLimiter
 
-from directory.ratelimit import address_key
+from directory import ratelimit
 from registry.tokens import keyed_digest
 
-# Per client address, counted in the store like the API's and the logins' limits.
+# Per client address, counted exactly in the shared store like the logins' limits.
 LIMITS = {
     "request": "5 per hour",
     "review": "5 per hour",
@@ -39,8 +37,7 @@ def client() -> tuple[str, str]:
 
 def allowed(kind: str, who: str | None = None) -> bool:
     """Count one more `kind` for this client's address (or for `who`); False once over its limit."""
-    limiter = FixedWindowRateLimiter(current_app.extensions["rate_limits"])
-    return limiter.hit(parse(LIMITS[kind]), kind, who or address_key())
+    return ratelimit.allowed(LIMITS[kind], kind, who or ratelimit.address_key())
 
 
 def is_bot() -> bool:
