@@ -39,7 +39,7 @@ SIZE = 2000
 SEED = 20261101
 QUERIES = 200
 DETAILS = 40
-CSRF = re.compile(r'(name="csrf_token"[^>]*value=")[^"]*(")|(<meta name="csrf-token" content=")[^"]*(")')
+CSRF = re.compile(r'(name="csrf_token"[^>]*value="|<meta name="csrf-token" content="|data-csrf=")[^"]*(")')
 
 
 def _directory(tmp: Path) -> Path:
@@ -54,7 +54,7 @@ def _directory(tmp: Path) -> Path:
 
 
 def _masked(html: str) -> str:
-    return CSRF.sub(lambda m: f"{m.group(1) or m.group(3)}-{m.group(2) or m.group(4)}", html)
+    return CSRF.sub(r"\1-\2", html)
 
 
 def collect() -> dict[str, dict]:
