@@ -7,11 +7,9 @@ from flask.views import MethodView
 from marshmallow import Schema, fields, validate
 
 from directory.api import blp
-from directory.api.schemas import Problem
-from directory.api.views import json_response
+from directory.api.views import json_response, problem_response
 from directory.context import es, settings
 from directory.learn import all_articles
-from directory.problems import PROBLEM_TYPE
 from directory.search.articles import search_articles
 
 
@@ -58,10 +56,8 @@ def summary(data: dict) -> dict:
 class Articles(MethodView):
     @blp.arguments(ArticleSearchArgs(), location="query")
     @blp.response(200, ArticleResults)
-    @blp.alt_response(400, schema=Problem, content_type=PROBLEM_TYPE, description="A parameter is invalid.")
-    @blp.alt_response(
-        503, schema=Problem, content_type=PROBLEM_TYPE, description="Article search is unavailable."
-    )
+    @problem_response(400, "A parameter is invalid.")
+    @problem_response(503, "Article search is unavailable.")
     def get(self, args: dict):
         """Educational articles: the best matches for q, or all of them newest first."""
         q = args.get("q", "").strip()

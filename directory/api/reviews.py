@@ -9,11 +9,11 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.orm import Session
 
 from directory.api import blp
-from directory.api.schemas import Moderation, Problem, Rating, Review
-from directory.api.views import json_response
+from directory.api.schemas import Moderation, Rating, Review
+from directory.api.views import json_response, problem_response
 from directory.context import store
 from directory.listing import reviews_json
-from directory.problems import PROBLEM_TYPE, problem
+from directory.problems import problem
 from directory.search import CursorError, cursor
 from registry import listings, review_moderation, reviews
 from registry.derive import rating_summary
@@ -63,10 +63,8 @@ def _listing(session: Session, provider_id: str) -> listings.Listing | None:
 class ProviderReviews(MethodView):
     @blp.arguments(ReviewListArgs(), location="query")
     @blp.response(200, ReviewList)
-    @blp.alt_response(
-        400, schema=Problem, content_type=PROBLEM_TYPE, description="A parameter or the cursor is invalid."
-    )
-    @blp.alt_response(404, schema=Problem, content_type=PROBLEM_TYPE, description="No provider has this id.")
+    @problem_response(400, "A parameter or the cursor is invalid.")
+    @problem_response(404, "No provider has this id.")
     def get(self, args: dict, provider_id: str):
         """Every published review of a provider, a page at a time (follow next_cursor to the end)."""
         query = {"provider": provider_id, "sort": args["sort"], "verified_only": args["verified_only"]}
@@ -97,7 +95,7 @@ class ProviderReviews(MethodView):
 @blp.route("/providers/<provider_id>/reviews/summary")
 class ProviderReviewSummary(MethodView):
     @blp.response(200, ReviewSummary)
-    @blp.alt_response(404, schema=Problem, content_type=PROBLEM_TYPE, description="No provider has this id.")
+    @problem_response(404, "No provider has this id.")
     def get(self, provider_id: str):
         """A provider's review aggregates (all, and verified visits alone) and moderation counts."""
         with Session(store()) as session:

@@ -24,6 +24,11 @@ from registry import listings
 CACHE_SECONDS = 60
 
 
+def problem_response(status: int, description: str):
+    """Documents an error answer of an operation: the Problem schema as application/problem+json."""
+    return blp.alt_response(status, schema=s.Problem, content_type=PROBLEM_TYPE, description=description)
+
+
 def json_response(payload: dict, max_age: int = CACHE_SECONDS) -> Response:
     """JSON with an ETag (304 on a match) and a short cache lifetime.
 
@@ -50,15 +55,8 @@ def profile_url(slug: str) -> str:
 class Providers(MethodView):
     @blp.arguments(SearchArgs(), location="query", as_kwargs=False)
     @blp.response(200, s.SearchResponse)
-    @blp.alt_response(
-        400,
-        schema=s.Problem,
-        content_type=PROBLEM_TYPE,
-        description="A parameter is invalid or the place is unknown.",
-    )
-    @blp.alt_response(
-        503, schema=s.Problem, content_type=PROBLEM_TYPE, description="The search engine is unavailable."
-    )
+    @problem_response(400, "A parameter is invalid or the place is unknown.")
+    @problem_response(503, "The search engine is unavailable.")
     def get(self, query: SearchQuery):
         """Search providers near a place, in a map area, or by text and filters."""
         results = search_providers(query)
@@ -81,15 +79,8 @@ class Providers(MethodView):
 class Costs(MethodView):
     @blp.arguments(costs.CostArgs(), location="query", as_kwargs=False)
     @blp.response(200, s.CostGuide)
-    @blp.alt_response(
-        400,
-        schema=s.Problem,
-        content_type=PROBLEM_TYPE,
-        description="A parameter is invalid or the place is unknown.",
-    )
-    @blp.alt_response(
-        503, schema=s.Problem, content_type=PROBLEM_TYPE, description="The search engine is unavailable."
-    )
+    @problem_response(400, "A parameter is invalid or the place is unknown.")
+    @problem_response(503, "The search engine is unavailable.")
     def get(self, query: costs.CostQuery):
         """What clinics charge for a treatment per session around a place, in a state or nationwide.
 
@@ -106,9 +97,7 @@ class Costs(MethodView):
 class Provider(MethodView):
     @blp.arguments(s.ReviewArgs(), location="query")
     @blp.response(200, s.ProviderDetail)
-    @blp.alt_response(
-        404, schema=s.Problem, content_type=PROBLEM_TYPE, description="No provider has this id."
-    )
+    @problem_response(404, "No provider has this id.")
     def get(self, args: dict, provider_id: str):
         """One provider's full listing from the system of record, with reviews paginated."""
         detail = provider_detail(store(), provider_id, **args)
