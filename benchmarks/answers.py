@@ -14,7 +14,9 @@ review page, the NDJSON export, suggestions, article search and a few profile an
 `--compare` lists the URLs whose answers differ.
 
 Answers depend on today's date (credential validity, "open now" is not in the mix), so compare
-runs made on the same day.
+runs made on the same day. The times the load itself stamps (a listing's `updated_at`, the
+`changed_at` and `confirmed_at` of its facts) differ from run to run: every timestamp at or
+after the run's start reads "<this run>".
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import re
 import sys
 import tempfile
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from random import Random
 
@@ -39,6 +42,7 @@ SIZE = 2000
 SEED = 20261101
 QUERIES = 200
 DETAILS = 40
+TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$")
 CSRF = re.compile(r'(name="csrf_token"[^>]*value="|<meta name="csrf-token" content="|data-csrf=")[^"]*(")')
 
 
@@ -69,6 +73,7 @@ def collect() -> dict[str, dict]:
     from registry.settings import Settings
 
     env = Settings.from_env()
+    started = datetime.now(UTC)
     alias = f"answers-{uuid.uuid4().hex[:8]}"
     es = Elasticsearch(env.elasticsearch_url, request_timeout=60)
     with tempfile.TemporaryDirectory(prefix="answers-") as tmp_name:
@@ -91,7 +96,7 @@ def collect() -> dict[str, dict]:
             app = create_app(
                 {"SETTINGS": settings, "TESTING": True, "RATELIMIT_ENABLED": False, "SECRET_KEY": "answers"}
             )
-            return _ask(app.test_client(), feeds)
+            return _masked_times(_ask(app.test_client(), feeds), started)
         finally:
             index.delete_alias_and_indices(es, alias)
             index.delete_alias_and_indices(es, f"{alias}_articles")
@@ -138,6 +143,18 @@ def _ask(web, feeds: list[Path]) -> dict[str, dict]:
     get("/search?location=Charlotte%2C+NC&treatment=microneedling")
     get("/api/v1/openapi.json")
     return answers
+
+
+def _masked_times(value, started: datetime):
+    """Every timestamp from `started` on (the load's own) as "<this run>", the rest as it is."""
+    if isinstance(value, dict):
+        return {k: _masked_times(v, started) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_masked_times(v, started) for v in value]
+    stamped = isinstance(value, str) and TIMESTAMP.match(value)
+    if stamped and datetime.fromisoformat(value.replace("Z", "+00:00")) >= started:
+        return "<this run>"
+    return value
 
 
 def canonical(answers: dict[str, dict]) -> str:

@@ -174,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         "DATABASE_URL": f"sqlite:///{store_path}",
         "GEOCODER": "offline",
         "DIRECTORY_PUBLIC_URL": "http://127.0.0.1:8000",  # links in answers, whatever the port
+        "BENCH_FLOOR_REQUESTS": str(args.cache_dir / f"levers-floor-{n}.json"),  # floor_app.py
     }
     feed = run.dataset(n, args.seed, args.cache_dir)
     run.es_index.delete_alias_and_indices(es, alias)
@@ -199,12 +200,17 @@ def main(argv: list[str] | None = None) -> int:
         geocoder = CachedGeocoder(make_geocoder("offline"))
         checks = workload.attach_direct(queries, es, alias, geocoder, info["api_answers"])
         run.log(f"{len(queries)} queries; engine checks {checks}")
+        Path(env["BENCH_FLOOR_REQUESTS"]).write_text(
+            json.dumps({q.url: [q.es_target, q.es_body.decode()] for q in queries})
+        )
 
         def answer(v: Variant, url: str) -> str:
             return json.dumps(workload.api_get(v.app.base, url, api_key))
 
-        differ = {
-            v.name: sum(answer(v, q.url) != answer(variants[0], q.url) for q in queries) for v in variants[1:]
+        differ = {  # a floor variant answers with the engine's own JSON
+            v.name: sum(answer(v, q.url) != answer(variants[0], q.url) for q in queries)
+            for v in variants[1:]
+            if "BENCH_APP" not in v.env
         }
         run.log(f"answers differing from {variants[0].name}'s: {differ}")
         api_script, es_script = run.write_scripts(queries, api_key, args.cache_dir)

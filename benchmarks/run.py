@@ -287,7 +287,7 @@ class Gunicorn:
                 "gunicorn",
                 "-c",
                 str(ROOT / "benchmarks" / "gunicorn_sections.py"),
-                "directory:create_app()",
+                env.get("BENCH_APP", "directory:create_app()"),  # benchmarks/floor_app.py
             ],
             cwd=root,
             env={**env, "BIND": f"127.0.0.1:{self.port}", "BENCH_SECTIONS_DIR": str(sections_dir)},

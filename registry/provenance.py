@@ -20,6 +20,7 @@ The listing-edit service (registry.listings) is the only writer.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 GROUPS = ("contact", "hours", "prices", "credentials", "photos")
 # The record's fields in each group; photos live in their own table (registry.photos).
@@ -71,15 +72,25 @@ def complete(facts: dict | None, updated_at: str | None, source: str) -> dict:
 
 def is_stale(confirmed_at: str | None, today: date, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> bool:
     """Not confirmed within `max_age_days` of `today`."""
-    if not confirmed_at:
-        return True
-    return datetime.fromisoformat(confirmed_at).date() < today - timedelta(days=max_age_days)
+    return _stale(confirmed_at, today - timedelta(days=max_age_days))
+
+
+def _stale(confirmed_at: str | None, cutoff: date) -> bool:
+    return not confirmed_at or _day(confirmed_at) < cutoff
+
+
+@lru_cache(maxsize=4096)
+def _day(timestamp: str) -> date:
+    """The date of an ISO timestamp, parsed once: a feed's listings share their confirmation time,
+    and a page of results would otherwise parse the same string a hundred times."""
+    return datetime.fromisoformat(timestamp).date()
 
 
 def public(facts: dict, today: date, max_age_days: int = DEFAULT_MAX_AGE_DAYS) -> dict:
     """What the API and pages show of each group: source, dates and whether it may be out of date."""
+    cutoff = today - timedelta(days=max_age_days)
     return {
-        group: {**entry, "stale": is_stale(entry.get("confirmed_at"), today, max_age_days)}
+        group: {**entry, "stale": _stale(entry.get("confirmed_at"), cutoff)}
         for group, entry in facts.items()
         if group in GROUPS
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 from elasticsearch import Elasticsearch
@@ -15,6 +16,8 @@ from elasticsearch.serializer import (
     NdjsonSerializer,
     OrjsonSerializer,
 )
+
+from registry.http_node import HttpClientNode
 
 # The repository: fixtures/, templates/, static/ and var/ (local state) live here.
 ROOT = Path(__file__).resolve().parent.parent
@@ -122,8 +125,12 @@ def make_client(settings: Settings) -> Elasticsearch:
         "min_delay_between_sniffing": 60,
         "sniff_timeout": settings.elasticsearch_timeout,
     }
+    hosts = [h.strip() for h in settings.elasticsearch_url.split(",") if h.strip()]
+    # Plain HTTP through the lean node (registry/http_node.py); TLS through urllib3's.
+    plain = all(urlsplit(h).scheme == "http" for h in hosts)
     return Elasticsearch(
-        [h.strip() for h in settings.elasticsearch_url.split(",") if h.strip()],
+        hosts,
+        node_class=HttpClientNode if plain else "urllib3",
         request_timeout=settings.elasticsearch_timeout,
         max_retries=2,
         retry_on_timeout=False,
