@@ -134,8 +134,9 @@ def table(variants: list[Variant], engine: list[loadgen.Run]) -> list[str]:
         f"{engine_rps:.1f} | – | 1.00× | {med(r.p50 for r in e):.1f} / {med(r.p99 for r in e):.1f} |"
     )
     timed = [v for v in variants if v.sections and v.sections["requests"]]
-    if any(v.sections and not v.sections["requests"] for v in variants):  # main threads only
-        lines += ["", "No sections for variants serving requests on threads (gthread)."]
+    untimed = [v.name for v in variants if v.sections and not v.sections["requests"]]
+    if untimed:  # the timers watch Flask's main thread only
+        lines += ["", f"No sections for {', '.join(untimed)}: requests on threads (gthread) or not in Flask."]
     if timed:
         labels: list[str] = []
         for v in timed:

@@ -46,6 +46,7 @@ SECTIONS = [
     ("elasticsearch-py", "elasticsearch", "Elasticsearch.msearch"),
     ("request body to JSON", "elastic_transport", "SerializerCollection.dumps"),
     ("HTTP to the node (urllib3, http.client)", "elastic_transport", "Urllib3HttpNode.perform_request"),
+    ("HTTP to the node (urllib3, http.client)", "registry.http_node", "HttpClientNode.perform_request"),
     ("engine's answer from JSON", "elastic_transport", "SerializerCollection.loads"),
     ("JSON response", "directory.api.views", "json_response"),
     ("ETag", "werkzeug.wrappers.response", "Response.add_etag"),
@@ -113,6 +114,8 @@ def _replace_everywhere(original, wrapped) -> None:
 
 def _replace_in_hooks(app, original, wrap) -> None:
     """Flask keeps the request hooks it was given at start-up (bound methods included)."""
+    if not hasattr(app, "before_request_funcs"):  # a bare WSGI function (benchmarks/floor_app.py)
+        return
     for registry in (app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs):
         for hooks in registry.values():
             for i, hook in enumerate(hooks):

@@ -3,7 +3,7 @@ connection per thread, instead of urllib3's pool.
 
 Every API search is one `_msearch` round trip, and urllib3's layer over http.client (pool
 queue, a liveness poll before each reuse, retry and header objects) cost about 0.3 ms of CPU
-per call, a tenth of the app's whole cost per request (benchmarks/README.md, "The HTTP node").
+per call, a tenth of the app's whole cost per request (benchmarks/README.md, "The second round").
 This node keeps what the client relies on: the node's configured headers, gzip when
 `http_compress` is set, the request timeout per call, and the transport's exceptions
 (`ConnectionError` when the node cannot be reached or drops the connection, `ConnectionTimeout`

@@ -1,6 +1,8 @@
 """A store made by the code before reviews had their own table upgrades (and downgrades) in place."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -9,7 +11,7 @@ from alembic.config import Config
 from sqlalchemy.orm import Session
 
 from registry import listings
-from registry.db import MIGRATIONS, as_utc, open_store
+from registry.db import MIGRATIONS, as_utc, head_revision, open_store, stored_revision
 from registry.derive import Ratings
 from registry.models import Clinic
 from registry.schema import ClinicRecord, dump_loaded
@@ -91,3 +93,32 @@ def test_downgrading_consumer_reviews_leaves_the_feeds_aggregates(engine):
         row = conn.execute(sa.text(f"SELECT {', '.join(stars)} FROM review_stats")).one()
     assert Ratings(*row) == Ratings.of(record["reviews"])
     alembic(engine, "upgrade", "head")
+
+
+def test_the_head_read_from_the_files_is_alembics_own():
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head()
+
+
+def test_an_up_to_date_store_opens_without_loading_alembic(database_url):
+    """Web workers start from a migrated store: alembic's modules stay out of their memory."""
+    probe = (
+        "import sys; from registry.db import open_store; "
+        "open_store(sys.argv[1]); print('alembic' in sys.modules)"
+    )
+
+    def loads_alembic() -> bool:
+        out = subprocess.run([sys.executable, "-c", probe, database_url], capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        return out.stdout.strip() == "True"
+
+    fresh = sa.create_engine(database_url)
+    assert stored_revision(fresh) is None
+    assert loads_alembic()  # a new store: migrated by alembic
+    assert stored_revision(fresh) == head_revision()
+    assert not loads_alembic()  # already at the head: nothing to run
+    alembic(fresh, "downgrade", "0007")
+    assert loads_alembic() and stored_revision(fresh) == head_revision()
