@@ -17,6 +17,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import os
+import select
 import socket
 import threading
 import time
@@ -52,6 +53,10 @@ class HttpClientNode(BaseNode):
             local.pid = os.getpid()
             with self._lock:
                 self._connections.append(local.conn)
+        elif local.conn.sock is not None and select.select([local.conn.sock], [], [], 0)[0]:
+            # Readable while idle: the node (or a proxy in front of it) closed the kept-alive
+            # connection. A new one is opened rather than failing the request on the old one.
+            local.conn.close()
         return local.conn
 
     def perform_request(

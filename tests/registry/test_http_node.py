@@ -38,6 +38,12 @@ class BadServer:
             conn.recv(65536)
             if self.behaviour == "hang":
                 self.held.append(conn)  # never answers
+            elif self.behaviour == "answer once":  # kept alive, then closed while idle
+                body = b'{"cluster_name":"x","status":"green"}'
+                head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-elastic-product: Elasticsearch"
+                conn.sendall(f"{head}\r\ncontent-length: {len(body)}\r\n\r\n".encode() + body)
+                time.sleep(0.05)
+                conn.close()
             else:
                 conn.sendall(b'HTTP/1.1 200 OK\r\ncontent-length: 1000\r\n\r\n{"partial')
                 conn.close()
@@ -106,3 +112,16 @@ def test_a_forked_worker_opens_its_own_connection(es_url):
         assert client.cluster.health().meta.status == 200
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_a_kept_alive_connection_the_node_closed_is_replaced_without_an_error():
+    """A node or a proxy in front of it may close an idle connection: the next request opens a
+    new one instead of failing (and setting a healthy node aside)."""
+    server = BadServer("answer once")
+    try:
+        client = make_client(Settings(elasticsearch_url=server.url)).options(max_retries=0)
+        assert client.cluster.health()["status"] == "green"
+        time.sleep(0.2)  # the server has closed the connection by now
+        assert client.cluster.health()["status"] == "green"
+    finally:
+        server.close()
