@@ -53,7 +53,7 @@ class HttpClientNode(BaseNode):
             local.pid = os.getpid()
             with self._lock:
                 self._connections.append(local.conn)
-        elif local.conn.sock is not None and select.select([local.conn.sock], [], [], 0)[0]:
+        elif local.conn.sock is not None and _readable(local.conn.sock):
             # Readable while idle: the node (or a proxy in front of it) closed the kept-alive
             # connection. A new one is opened rather than failing the request on the old one.
             local.conn.close()
@@ -120,3 +120,10 @@ class HttpClientNode(BaseNode):
                 conn.close()
             self._connections.clear()
         self._local = threading.local()
+
+
+def _readable(sock: socket.socket) -> bool:
+    """Data or end of stream waiting on `sock` (poll: select() cannot watch descriptors past 1023)."""
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))

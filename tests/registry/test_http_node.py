@@ -125,3 +125,20 @@ def test_a_kept_alive_connection_the_node_closed_is_replaced_without_an_error():
         assert client.cluster.health()["status"] == "green"
     finally:
         server.close()
+
+
+def test_connections_past_descriptor_1023_work(es_url):
+    """A busy process (a test run, a worker with many files) holds high descriptor numbers."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(2048, hard), hard))
+    filler = [os.open(os.devnull, os.O_RDONLY) for _ in range(1100)]
+    try:
+        client = make_client(Settings(elasticsearch_url=es_url))
+        for _ in range(3):  # the second and third reuse the connection, checked before each
+            assert client.cluster.health().meta.status == 200
+    finally:
+        for fd in filler:
+            os.close(fd)
