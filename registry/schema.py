@@ -96,11 +96,11 @@ class Text(Plain, fields.String):
         text = unicodedata.normalize("NFC", text)
         if self.multiline:
             text = text.replace("\r\n", "\n")
-            allowed = _MULTILINE_CONTROLS
+            controls = _CONTROLS_BUT_TAB_AND_NEWLINE
         else:
             text = _LINE_BREAKS.sub(" ", text)
-            allowed = _NO_CONTROLS
-        if any(ch not in allowed and unicodedata.category(ch) == "Cc" for ch in text):
+            controls = _CONTROLS
+        if controls.search(text):
             raise self.make_error("control")
         text = text.strip()
         if not text and self.required:
@@ -114,8 +114,10 @@ class Text(Plain, fields.String):
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _LINE_BREAKS = re.compile(r"[\t\r\n]+")
-_NO_CONTROLS = frozenset()
-_MULTILINE_CONTROLS = frozenset("\t\n")
+# Unicode's control characters (category Cc) are exactly these 65 code points; a pattern finds
+# one in C where a per-character loop cost the indexer about a third of its time per record.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_TAB_AND_NEWLINE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class Number(Plain, fields.Float):
