@@ -21,6 +21,7 @@ import select
 import socket
 import threading
 import time
+import weakref
 
 from elastic_transport import (
     ApiResponseMeta,
@@ -42,7 +43,8 @@ class HttpClientNode(BaseNode):
             raise ValueError("HttpClientNode speaks plain HTTP; use urllib3's node for https")
         super().__init__(config)
         self._local = threading.local()
-        self._connections: list[http.client.HTTPConnection] = []  # every thread's, for close()
+        # Every thread's, for close(); a finished thread's goes with it.
+        self._connections: weakref.WeakSet[http.client.HTTPConnection] = weakref.WeakSet()
         self._lock = threading.Lock()
 
     def _connection(self) -> http.client.HTTPConnection:
@@ -52,7 +54,7 @@ class HttpClientNode(BaseNode):
             local.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.config.request_timeout)
             local.pid = os.getpid()
             with self._lock:
-                self._connections.append(local.conn)
+                self._connections.add(local.conn)
         elif local.conn.sock is not None and _readable(local.conn.sock):
             # Readable while idle: the node (or a proxy in front of it) closed the kept-alive
             # connection. A new one is opened rather than failing the request on the old one.
@@ -116,7 +118,7 @@ class HttpClientNode(BaseNode):
 
     def close(self) -> None:
         with self._lock:
-            for conn in self._connections:
+            for conn in list(self._connections):
                 conn.close()
             self._connections.clear()
         self._local = threading.local()

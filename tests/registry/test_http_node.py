@@ -142,3 +142,28 @@ def test_connections_past_descriptor_1023_work(es_url):
     finally:
         for fd in filler:
             os.close(fd)
+
+
+def test_each_thread_has_its_own_connection_and_a_finished_threads_is_let_go(es_url):
+    import gc
+
+    client = make_client(Settings(elasticsearch_url=es_url))
+    (node,) = client.transport.node_pool.all()
+    seen = []
+    together = threading.Barrier(8)  # every thread alive at once: no id is reused
+
+    def search() -> None:
+        assert client.cluster.health().meta.status == 200
+        together.wait(timeout=30)
+        seen.append(id(node._connection()))
+
+    threads = [threading.Thread(target=search) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(seen)) == 8
+    del threads
+    gc.collect()
+    assert len(node._connections) == 0  # no socket kept open for threads that are gone
+    client.close()
