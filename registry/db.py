@@ -76,7 +76,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 def migrate(engine: Engine) -> None:
     """Upgrade to the latest migration. Alembic is loaded only when there is one to run: its
     modules would otherwise stay in every web worker (10 MB of each one's memory)."""
-    if stored_revision(engine) == head_revision():
+    head = head_revision()
+    if head is not None and stored_revision(engine) == head:
         return
     from alembic import command
     from alembic.config import Config

@@ -34,24 +34,25 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
 
+def service_url(variable: str, tool: str) -> str:
+    """The URL in `variable` if set, else the local server of tools/`tool` (started, or reused)."""
+    if os.environ.get(variable):
+        return os.environ[variable]
+    command = [sys.executable, str(ROOT / "tools" / tool)]
+    subprocess.run([*command, "start"], check=True)
+    return subprocess.run([*command, "url"], check=True, capture_output=True, text=True).stdout.strip()
+
+
 @pytest.fixture(scope="session")
 def es_url() -> str:
-    """The node under test: ELASTICSEARCH_URL if given, else the project's local node (started)."""
-    if os.environ.get("ELASTICSEARCH_URL"):
-        return os.environ["ELASTICSEARCH_URL"]
-    esnode = [sys.executable, str(ROOT / "tools" / "esnode.py")]
-    subprocess.run([*esnode, "start"], check=True)
-    return subprocess.run([*esnode, "url"], check=True, capture_output=True, text=True).stdout.strip()
+    """The node under test: ELASTICSEARCH_URL if given, else the project's local node."""
+    return service_url("ELASTICSEARCH_URL", "esnode.py")
 
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    """A Redis server for the rate limits' Redis counter: TEST_REDIS_URL, else the local one (started)."""
-    if os.environ.get("TEST_REDIS_URL"):
-        return os.environ["TEST_REDIS_URL"]
-    redisnode = [sys.executable, str(ROOT / "tools" / "redisnode.py")]
-    subprocess.run([*redisnode, "start"], check=True)
-    return subprocess.run([*redisnode, "url"], check=True, capture_output=True, text=True).stdout.strip()
+    """A Redis server for the rate limits' Redis counter: TEST_REDIS_URL, else the local one."""
+    return service_url("TEST_REDIS_URL", "redisnode.py")
 
 
 @pytest.fixture(scope="session")

@@ -158,6 +158,14 @@ def sign_up(app, clinic_id: str | None, email: str):
     return client
 
 
+def sign_in_page(page, base: str, email: str, password: str = PASSWORD) -> None:
+    """Sign in through the form in a real browser page (Playwright)."""
+    page.goto(base + "/clinic/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 @pytest.fixture
 def clinic_a(clinic_app):
     return sign_up(clinic_app, "good-1", "owner@clinic-a.test")
@@ -229,13 +237,15 @@ def form_fields(html: str) -> dict:
 
 @pytest.fixture
 def h():
-    """Helpers for tests: csrf(html), fields(html), sign_up(app, clinic_id, email), invite(...)."""
+    """Helpers for tests: csrf(html), fields(html), sign_up(app, clinic_id, email), invite(...),
+    sign_in_page(page, base, email) in a browser."""
     from types import SimpleNamespace
 
     return SimpleNamespace(
         csrf=csrf_token,
         fields=form_fields,
         sign_up=sign_up,
+        sign_in_page=sign_in_page,
         invite=invite,
         password=PASSWORD,
     )

@@ -10,13 +10,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(base + "/clinic/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.parametrize("viewport", ["desktop", "phone"])
 def test_a_clinic_confirms_its_prices_and_an_administrator_reads_the_report(
     clinic_app, browser, serve_app, no_tiles, h, viewports, viewport, axe, artifacts
@@ -30,7 +23,7 @@ def test_a_clinic_confirms_its_prices_and_an_administrator_reads_the_report(
         errors = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
-        sign_in(page, base, f"owner-{viewport}@clinic.test", h.password)
+        h.sign_in_page(page, base, f"owner-{viewport}@clinic.test")
         page.wait_for_url(re.compile(r"/clinic/$"))  # clinics land on their dashboard
         page.goto(base + "/clinic/listing")
         panel = page.locator("section.freshness-panel")
@@ -52,7 +45,7 @@ def test_a_clinic_confirms_its_prices_and_an_administrator_reads_the_report(
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(str(error)))
         page.on("console", lambda m: errors.append(m.text) if "Content Security Policy" in m.text else None)
-        sign_in(page, base, f"admin-{viewport}@directory.test", h.password)
+        h.sign_in_page(page, base, f"admin-{viewport}@directory.test")
         page.goto(base + "/admin/freshness")
         assert page.locator("h1").inner_text() == "Freshness of listings"
         assert "All listings" in page.locator("table.freshness").inner_text()

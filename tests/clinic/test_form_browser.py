@@ -11,12 +11,10 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, base: str, email: str, password: str) -> None:
-    page.goto(base + "/clinic/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(re.compile(r"/clinic/$"))  # clinics land on their dashboard
+def open_listing(page, base: str, email: str, h) -> None:
+    """Sign in and open the listing form (clinics land on their dashboard first)."""
+    h.sign_in_page(page, base, email)
+    page.wait_for_url(re.compile(r"/clinic/$"))
     page.goto(base + "/clinic/listing")
 
 
@@ -108,7 +106,7 @@ def test_errors_say_what_to_fix_and_take_you_to_the_field(clinic_app, browser, s
     h.sign_up(clinic_app, "good-7", "errors@clinic.test")
     with serve_app(clinic_app) as base:
         page = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True).new_page()
-        sign_in(page, base, "errors@clinic.test", h.password)
+        open_listing(page, base, "errors@clinic.test", h)
         page.get_by_label("Website").fill("not a web address")
         saturday = page.locator("#f-hours-sat")
         if saturday.get_by_label("Closed on Saturday").is_checked():
@@ -145,7 +143,7 @@ def test_dragging_the_pin_sets_the_saved_location(clinic_app, browser, serve_app
     h.sign_up(clinic_app, "good-8", "pin@clinic.test")
     with serve_app(clinic_app) as base:
         page = browser.new_context(viewport={"width": 1366, "height": 900}, bypass_csp=True).new_page()
-        sign_in(page, base, "pin@clinic.test", h.password)
+        open_listing(page, base, "pin@clinic.test", h)
         before = float(page.locator("input[name='location.lat']").input_value())
         pin = page.locator(".leaflet-marker-icon")
         pin.scroll_into_view_if_needed()

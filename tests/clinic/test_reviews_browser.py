@@ -61,10 +61,7 @@ def test_request_visit_review_respond_edit_in_the_browser(
         shoot(consumer, "request-status-desktop")
 
         clinic = enforced(browser, viewports["desktop"], violations)
-        clinic.goto(f"{base}/clinic/login")
-        clinic.get_by_label("Email").fill("desk@cypress.test")
-        clinic.get_by_label("Password").fill(h.password)
-        clinic.get_by_role("button", name="Sign in").click()
+        h.sign_in_page(clinic, base, "desk@cypress.test")
         clinic.wait_for_url(re.compile(r"/clinic/$"))
         assert "1 new request" in " ".join(clinic.locator(".tiles").inner_text().split())
         shoot(clinic, "clinic-dashboard-desktop")
@@ -118,10 +115,7 @@ def test_request_visit_review_respond_edit_in_the_browser(
 
         h.sign_up(clinic_app, None, "admin@directory.test")
         admin = enforced(browser, viewports["desktop"], violations)
-        admin.goto(f"{base}/clinic/login")
-        admin.get_by_label("Email").fill("admin@directory.test")
-        admin.get_by_label("Password").fill(h.password)
-        admin.get_by_role("button", name="Sign in").click()
+        h.sign_in_page(admin, base, "admin@directory.test")
         admin.get_by_role("link", name="Review queue").click()
         item = admin.locator("article.queue-item")
         assert "staff member's relative" in item.inner_text() and "★" not in item.inner_text()

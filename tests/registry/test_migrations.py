@@ -122,3 +122,12 @@ def test_an_up_to_date_store_opens_without_loading_alembic(database_url):
     assert not loads_alembic()  # already at the head: nothing to run
     alembic(fresh, "downgrade", "0007")
     assert loads_alembic() and stored_revision(fresh) == head_revision()
+
+
+def test_when_the_files_name_no_single_head_alembic_decides(database_url, monkeypatch):
+    """Two heads (or none parsed) never read as "up to date": a new store is still migrated."""
+    from registry import db
+
+    monkeypatch.setattr(db, "head_revision", lambda: None)
+    engine = open_store(database_url)
+    assert stored_revision(engine) is not None
